@@ -1,0 +1,85 @@
+"""The command tree with the bot's one error handler.
+
+Every failure ends in a short message in the member's language. Unexpected ones carry a
+reference id that also prefixes the logged traceback, so a moderator can find it in the log
+without the traceback ever reaching chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.errors import NotModerator, UserError
+from bot.i18n import lang_of, t
+
+log = logging.getLogger(__name__)
+
+
+def new_reference() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, str | None]:
+    """(text, reference) for an error; a reference only for the unexpected ones."""
+    if isinstance(error, UserError):
+        return t(error.key, lang, **error.kwargs), None
+    if isinstance(error, NotModerator):
+        return t("core.error.not_moderator", lang), None
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t("core.error.cooldown", lang, seconds=max(1, round(error.retry_after))), None
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t("core.error.guild_only", lang), None
+    if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+        return t("core.error.not_allowed", lang), None
+    if isinstance(error, app_commands.TransformerError):
+        return t("core.error.bad_value", lang, value=str(error.value)[:100]), None
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return t("core.error.outdated", lang), None
+    reference = new_reference()
+    return t("core.error.unexpected", lang, ref=reference), reference
+
+
+async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
+    """Respond, or follow up when the interaction was already answered or deferred."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message for interaction %s", interaction.id)
+
+
+class CoalitionTree(app_commands.CommandTree[Any]):
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        text, reference = message_for(error, lang_of(interaction))
+        if reference is not None:
+            original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "ref %s: command %r failed (guild %s)", reference, command, interaction.guild_id,
+                exc_info=(type(original), original, original.__traceback__),
+            )
+        await send_ephemeral(interaction, text)
+
+
+async def report_component_error(
+    interaction: discord.Interaction[Any], error: Exception, where: str
+) -> None:
+    """The same answer for a failing button, select or modal as for a failing command."""
+    if isinstance(error, app_commands.AppCommandError):
+        text, reference = message_for(error, lang_of(interaction))
+    else:
+        reference = new_reference()
+        text = t("core.error.unexpected", lang_of(interaction), ref=reference)
+    if reference is not None:
+        log.error("ref %s: %s failed (guild %s)", reference, where, interaction.guild_id,
+                  exc_info=(type(error), error, error.__traceback__))
+    await send_ephemeral(interaction, text)

@@ -1,0 +1,1 @@
+"""Feature extensions; every module here is loaded at start-up."""
