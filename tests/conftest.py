@@ -1,0 +1,88 @@
+"""Fixtures: the real bot, a real SQLite file, and the fake Discord on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.client import CoalitionBot
+from bot.config import Settings
+from bot.fakediscord.harness import Harness
+from bot.fakediscord.server import FakeDiscord
+from bot.storage import Database
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "fake-token-" + "x" * 40
+
+
+def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "token": TOKEN,
+        "db_path": db_path,
+        "guild_id": None,
+        "api_base": fake.api_base,
+        "gateway_url": fake.gateway_url,
+        "log_level": "DEBUG",
+        "data_dir": ROOT / "data",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class World:
+    """Everything a test needs to act as members and moderators on two servers."""
+
+    fake: FakeDiscord
+    h: Harness
+    bot: CoalitionBot
+    db: Database
+    guild_id: int
+    channel_id: int
+    other_guild_id: int
+    other_channel_id: int
+    member: Any
+    other_member: Any
+    moderator: Any
+    outsider: Any  # a member of the other server
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+    assert server.errors == [], server.errors
+
+
+@pytest.fixture
+async def world(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[World]:
+    guild_id = fake.add_guild(name="Coalition Europe", preferred_locale="en-US")
+    channel_id = fake.add_channel(guild_id, "general")
+    other_guild_id = fake.add_guild(name="Coalición Américas", preferred_locale="es-ES")
+    other_channel_id = fake.add_channel(other_guild_id, "general")
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    bot = CoalitionBot(make_settings(fake, db.path), db, sync_commands=False, background_tasks=False)
+    h = Harness(fake, bot)
+    await h.start()
+    try:
+        assert bot.failed_extensions == {}, bot.failed_extensions
+        yield World(
+            fake=fake, h=h, bot=bot, db=db,
+            guild_id=guild_id, channel_id=channel_id,
+            other_guild_id=other_guild_id, other_channel_id=other_channel_id,
+            member=h.member(guild_id, name="ana"),
+            other_member=h.member(guild_id, name="bruno"),
+            moderator=h.moderator(guild_id, name="mod"),
+            outsider=h.member(other_guild_id, name="carla"),
+        )
+    finally:
+        await h.close()
+        await db.close()
