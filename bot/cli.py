@@ -7,8 +7,9 @@ import asyncio
 import importlib
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -16,9 +17,11 @@ from bot.config import ConfigError, Settings, configure_logging
 from bot.storage import Database, DatabaseTooNew
 
 log = logging.getLogger(__name__)
-Handler = Callable[[Settings, argparse.Namespace], Awaitable[int]]
+Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 # Feature modules that add their own subcommands through `register(subparsers)`.
-FEATURE_CLIS: tuple[str, ...] = ()
+FEATURE_CLIS: tuple[str, ...] = (
+    "bot.pledges.cli",
+)
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:

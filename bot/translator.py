@@ -6,6 +6,8 @@ command needs to spell out its own translation keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from discord import Locale, app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
@@ -29,15 +31,16 @@ class CatalogueTranslator(app_commands.Translator):
 def translate(message: str, lang: str, context: app_commands.TranslationContextTypes) -> str | None:
     cat = catalogue()
     where = context.location
+    data: Any = context.data
     if where in (Where.command_name, Where.group_name):
-        return cat.commands.get(command_key(context.data), {}).get("name", {}).get(lang)
+        return cat.commands.get(command_key(data), {}).get("name", {}).get(lang)
     if where in (Where.command_description, Where.group_description):
-        return cat.commands.get(command_key(context.data), {}).get("description", {}).get(lang)
+        return cat.commands.get(command_key(data), {}).get("description", {}).get(lang)
     if where in (Where.parameter_name, Where.parameter_description):
-        param = context.data
+        param = data
         key = f"{command_key(param.command)}.{param.name}"
         part = "name" if where is Where.parameter_name else "description"
         return cat.commands.get(key, {}).get(part, {}).get(lang)
     if where is Where.choice_name:
-        return choice_name(str(context.data.value), lang, "") or None
+        return choice_name(str(data.value), lang, "") or None
     return None

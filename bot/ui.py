@@ -30,5 +30,7 @@ class OwnedView(discord.ui.View):
 
 
 class BaseModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
         await report_component_error(interaction, error, f"modal {self.custom_id}")

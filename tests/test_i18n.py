@@ -21,5 +21,6 @@ def test_language_from_discord_locale(locale, lang):
 def test_unknown_key_and_fallback_never_crash():
     assert t("no.such.key", "fr") == "no.such.key"
     assert "ABC123" in t("core.error.unexpected", "es", ref="ABC123")
-    for lang in LANGS:
-        assert t("core.error.unexpected", lang, ref="R") != t("core.error.unexpected", "en", ref="R") or lang == "en"
+    english = t("core.error.unexpected", "en", ref="R")
+    for lang in LANGS[1:]:
+        assert t("core.error.unexpected", lang, ref="R") != english
