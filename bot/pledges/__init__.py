@@ -1,0 +1,1 @@
+"""Pledges and comments: what members submit, and the moderators' campaigns, exports and stats."""

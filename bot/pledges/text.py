@@ -1,0 +1,76 @@
+"""Cleaning what members type before it is stored.
+
+Discord's modal limits live in the client, and a crafted request skips them, so every rule here
+is enforced again on our side. Beyond trimming, removing control characters and the length
+limits, text is stored exactly as typed: any script, emoji, right-to-left text and markdown.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.regions import REGIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A free-text field: its limit and the messages for the two ways it can be refused."""
+
+    limit: int
+    empty_key: str
+    too_long_key: str
+
+
+PLEDGE_TEXT = Field(1000, "pledges.error.text_empty", "pledges.error.text_too_long")
+ON_BEHALF_OF = Field(200, "pledges.error.behalf_empty", "pledges.error.behalf_too_long")
+COMMENT_TEXT = Field(1500, "comments.error.empty", "comments.error.too_long")
+
+
+def strip_controls(value: str) -> str:
+    """Drop control characters (NUL, escapes, tabs...) and lone surrogates; keep newlines.
+
+    Lone surrogates can arrive through JSON escapes and cannot be stored as UTF-8. Format
+    characters (zero-width joiners in emoji, right-to-left marks) are kept: they are part of
+    the text.
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        ch for ch in value if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+
+
+def clean(value: object, field: Field) -> str:
+    """The stored form of a submitted text, or a UserError the member can act on."""
+    if not isinstance(value, str):
+        raise UserError(field.empty_key)
+    text = strip_controls(value).strip()
+    if not text:
+        raise UserError(field.empty_key)
+    if len(text) > field.limit:
+        raise UserError(field.too_long_key, limit=field.limit, length=len(text))
+    return text
+
+
+MAX_ID = 2**63 - 1  # SQLite's integer range: a larger id cannot exist
+
+
+def checked_id(value: object, not_found_key: str) -> int:
+    """An id typed by a member; out-of-range ones are simply not found (no crash, no oracle)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise UserError(not_found_key, id=str(value)[:20])
+    return value
+
+
+def check_region(value: object) -> str:
+    if not isinstance(value, str) or value not in REGIONS:
+        raise UserError("pledges.error.bad_region")
+    return value
+
+
+def check_topic(value: object, allowed: Collection[str]) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise UserError("pledges.error.bad_topic")
+    return value
