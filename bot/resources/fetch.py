@@ -1,0 +1,180 @@
+"""Fetching and parsing one feed, politely and within bounds.
+
+Feeds belong to other organisations: requests are conditional (ETag / Last-Modified) so an
+unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at a time and size
+limit so one slow or huge feed cannot hold the poller or the bot's memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aiohttp
+import feedparser
+
+from bot.resources.feedstore import Validators
+from bot.resources.store import NewResource
+from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_code
+from bot.resources.urls import InvalidURL, canonical_url
+
+log = logging.getLogger(__name__)
+PROJECT_URL = "https://github.com/coalition-bot/coalition-bot"
+USER_AGENT = f"CoalitionBot/0.1 (+{PROJECT_URL})"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
+          "*/*;q=0.1")
+DEFAULT_TIMEOUT = 15.0
+DEFAULT_MAX_BYTES = 2_000_000
+MAX_ITEMS = 200
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "dailymotion.com")
+
+
+class FeedError(Exception):
+    """A feed could not be read; `reason` is a catalogue suffix, `detail` goes to the status."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    unchanged: bool  # 304, or the same bytes as last time
+    body: bytes
+    content_type: str
+    validators: Validators
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed entry: the keys that identify it in this feed, and the resource it describes."""
+
+    keys: tuple[str, ...]
+    resource: NewResource
+
+
+class FeedFetcher:
+    """One aiohttp session for all feeds, opened on first use and closed with the cog."""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
+                 user_agent: str = USER_AGENT) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def fetch(self, url: str, previous: Validators) -> Fetched:
+        headers = {}
+        if previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+        try:
+            async with self.session().get(url, headers=headers, max_redirects=5) as response:
+                return await self._read(response, previous)
+        except TimeoutError as exc:
+            raise FeedError("timeout", f"{self.timeout:g} s") from exc
+        except aiohttp.ClientError as exc:
+            raise FeedError("network", type(exc).__name__) from exc
+
+    async def _read(self, response: aiohttp.ClientResponse, previous: Validators) -> Fetched:
+        fresh = Validators(etag=response.headers.get("ETag"),
+                           last_modified=response.headers.get("Last-Modified"))
+        if response.status == 304:
+            return Fetched(True, b"", "", fresh)
+        if response.status != 200:
+            raise FeedError("http", str(response.status))
+        if (response.content_length or 0) > self.max_bytes:
+            raise FeedError("too_large", f"> {self.max_bytes} bytes")
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(65536):
+            body += chunk
+            if len(body) > self.max_bytes:
+                raise FeedError("too_large", f"> {self.max_bytes} bytes")
+        digest = hashlib.sha256(body).hexdigest()
+        return Fetched(digest == previous.body_sha256, bytes(body),
+                       response.headers.get("Content-Type", ""),
+                       Validators(fresh.etag, fresh.last_modified, digest))
+
+
+def _published(entry: Any) -> str | None:
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not isinstance(stamp, time.struct_time) or not 1900 <= stamp.tm_year <= 2100:
+        return None
+    try:
+        return date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday).isoformat()
+    except ValueError:
+        return None
+
+
+def guess_kind(url: str) -> str:
+    host = url.split("/")[2]
+    if any(host == h or host.endswith("." + h) for h in VIDEO_HOSTS):
+        return "video"
+    return "report" if url.lower().split("?")[0].endswith(".pdf") else "article"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where parsed items come from: their feed's address, region and id (None before insert)."""
+
+    url: str
+    region: str | None = None
+    feed_id: int | None = None
+
+
+def _item(entry: Any, source: Source, fallback_author: str, language: str | None) -> Item | None:
+    try:
+        url = canonical_url(str(entry.get("link") or ""))
+    except InvalidURL:
+        return None  # every resource needs a URL: its identity
+    guid = str(entry.get("id") or "").strip()[:500]
+    keys = (f"l:{url}", f"g:{guid}") if guid else (f"l:{url}",)
+    resource = NewResource(
+        url=url,
+        title=clean_feed_text(entry.get("title"), MAX_TITLE) or url[:MAX_TITLE],
+        author=clean_feed_text(entry.get("author"), MAX_AUTHOR) or fallback_author or None,
+        published=_published(entry),
+        region=source.region,
+        kind=guess_kind(url),
+        language=language_code(entry.get("language")) or language,
+        source="feed",
+        feed_id=source.feed_id,
+    )
+    return Item(keys, resource)
+
+
+def parse_feed(body: bytes, content_type: str, source: Source) -> list[Item]:
+    """RSS or Atom to items; CPU-bound, so the poller runs it in a thread."""
+    parsed = feedparser.parse(
+        io.BytesIO(body), sanitize_html=False,
+        response_headers={"content-location": source.url, "content-type": content_type},
+    )
+    info = parsed.get("feed") or {}
+    fallback_author = clean_feed_text(info.get("author") or info.get("title"), MAX_AUTHOR)
+    language = language_code(info.get("language"))
+    entries = (parsed.get("entries") or [])[:MAX_ITEMS]
+    items = [i for i in (_item(e, source, fallback_author, language) for e in entries) if i]
+    # A broken document that still yields usable items (a bad charset, a stray tag) is accepted.
+    if not items and (parsed.get("bozo") or not parsed.get("version")):
+        raise FeedError("not_a_feed", type(parsed.get("bozo_exception")).__name__)
+    return items

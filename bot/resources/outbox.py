@@ -1,0 +1,216 @@
+"""The announcement outbox and the poster that empties it.
+
+A row is queued in the same transaction as its resource. The poster sends it with a nonce derived
+from the resource and `enforce_nonce` (discord.py sets it whenever a nonce is given), so when the
+bot dies between Discord accepting the message and our marking it sent, the resend after a restart
+gets the first message back instead of a second one. Failures leave the row pending with a
+backoff; a deleted channel parks it until a moderator configures another channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.guild_settings import GuildSettings
+from bot.resources.clock import iso, later, utcnow
+from bot.resources.notify import guild_lang, tell_moderators
+from bot.resources.render import announcement_embed
+from bot.resources.settings import announcement_channel, crosspost_enabled
+from bot.resources.store import Resource
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+UNKNOWN_CHANNEL = 10003
+BASE_BACKOFF = 30.0
+MAX_BACKOFF = 3600.0
+NO_CHANNEL_RECHECK = 3600.0
+
+SELECT_DUE = """
+SELECT o.id AS outbox_id, o.nonce, o.attempts, r.*, f.channel_id AS feed_channel
+FROM outbox AS o
+JOIN resources AS r ON r.id = o.resource_id
+LEFT JOIN feeds AS f ON f.id = r.feed_id
+WHERE o.state = 'pending' AND o.next_attempt_at <= :now
+ORDER BY o.next_attempt_at, o.id
+LIMIT :limit
+"""
+MARK_SENT = """
+UPDATE outbox SET state = 'sent', channel_id = :channel_id, message_id = :message_id,
+                  sent_at = :now, attempts = attempts + 1, last_error = NULL
+WHERE id = :id AND guild_id = :guild_id AND state = 'pending'
+"""
+RETRY_LATER = """
+UPDATE outbox SET attempts = attempts + :counted, next_attempt_at = :next, last_error = :error
+WHERE id = :id AND guild_id = :guild_id AND state = 'pending'
+"""
+ALREADY_PARKED = """
+SELECT 1 FROM outbox WHERE guild_id = :guild_id AND state = 'parked' AND channel_id = :channel_id
+LIMIT 1
+"""
+PARK = """
+UPDATE outbox SET state = 'parked', channel_id = :channel_id, attempts = attempts + 1,
+                  last_error = :error
+WHERE id = :id AND guild_id = :guild_id AND state = 'pending'
+"""
+WAKE = """
+UPDATE outbox SET state = 'pending', next_attempt_at = :now
+WHERE guild_id = :guild_id AND state IN ('pending', 'parked')
+"""
+COUNT_BY_STATE = "SELECT state, count(*) AS n FROM outbox WHERE guild_id = :guild_id GROUP BY state"
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A pending announcement with what is needed to route and render it."""
+
+    id: int
+    nonce: str
+    attempts: int
+    feed_channel: int | None
+    resource: Resource
+
+    @property
+    def guild_id(self) -> int:
+        return self.resource.guild_id
+
+
+class Outbox:
+    """SQL for the outbox; every statement carries the row's server."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def due(self, now: datetime, limit: int) -> list[Queued]:
+        """Across servers by design: the poster serves them all, row by row."""
+        rows = await self.db.fetchall(SELECT_DUE, {"now": iso(now), "limit": limit})
+        return [Queued(id=r["outbox_id"], nonce=r["nonce"], attempts=r["attempts"],
+                       feed_channel=r["feed_channel"], resource=Resource.from_row(r))
+                for r in rows]
+
+    async def mark_sent(
+        self, item: Queued, channel_id: int, message_id: int, now: datetime,
+    ) -> None:
+        await self.db.execute(MARK_SENT, {"id": item.id, "guild_id": item.guild_id,
+                                          "channel_id": channel_id, "message_id": message_id,
+                                          "now": iso(now)})
+
+    async def retry_later(
+        self, item: Queued, error: str, delay: float, now: datetime, *, counted: bool = True,
+    ) -> None:
+        await self.db.execute(RETRY_LATER, {"id": item.id, "guild_id": item.guild_id,
+                                            "counted": int(counted), "next": later(now, delay),
+                                            "error": error[:500]})
+
+    async def park(self, item: Queued, channel_id: int, error: str) -> bool:
+        """Park the row; True when it is the first parked for that channel (worth reporting)."""
+        params = {"id": item.id, "guild_id": item.guild_id, "channel_id": channel_id,
+                  "error": error[:500]}
+        async with self.db.transaction() as conn:
+            async with conn.execute(ALREADY_PARKED, params) as cur:
+                first = await cur.fetchone() is None
+            await conn.execute(PARK, params)
+        return first
+
+    async def wake(self, guild_id: int, now: datetime | None = None) -> int:
+        """After a channel setting changed: everything waiting here is tried again now."""
+        return await self.db.execute(WAKE, {"guild_id": guild_id, "now": iso(now or utcnow())})
+
+    async def counts(self, guild_id: int) -> dict[str, int]:
+        rows = await self.db.fetchall(COUNT_BY_STATE, {"guild_id": guild_id})
+        return {str(r["state"]): int(r["n"]) for r in rows}
+
+
+def backoff(attempts: int) -> float:
+    return float(min(BASE_BACKOFF * 2 ** min(attempts, 16), MAX_BACKOFF))
+
+
+class Poster:
+    def __init__(self, client: discord.Client, db: Database, settings: GuildSettings,
+                 *, batch: int = 25) -> None:
+        self.client = client
+        self.outbox = Outbox(db)
+        self.settings = settings
+        self.batch = batch
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Try every due announcement once; the number posted."""
+        moment = now or utcnow()
+        posted = 0
+        for item in await self.outbox.due(moment, self.batch):
+            posted += await self.deliver(item, moment)
+        return posted
+
+    async def target(self, item: Queued) -> int | None:
+        return await announcement_channel(self.settings, item.guild_id,
+                                          feed_channel=item.feed_channel,
+                                          region=item.resource.region)
+
+    def channel(self, channel_id: int, guild_id: int) -> Any:
+        cached = self.client.get_channel(channel_id)
+        if isinstance(cached, discord.TextChannel) and cached.guild.id == guild_id:
+            return cached
+        return self.client.get_partial_messageable(channel_id, guild_id=guild_id)
+
+    async def send(self, item: Queued, channel_id: int) -> discord.Message:
+        """Post the announcement; Discord answers a repeated nonce with the first message."""
+        embed = announcement_embed(item.resource, guild_lang(self.client, item.guild_id))
+        message: discord.Message = await self.channel(channel_id, item.guild_id).send(
+            embed=embed, nonce=item.nonce)
+        return message
+
+    async def deliver(self, item: Queued, now: datetime) -> int:
+        channel_id = await self.target(item)
+        if channel_id is None:
+            await self.outbox.retry_later(item, "no channel configured", NO_CHANNEL_RECHECK, now,
+                                          counted=False)
+            return 0
+        try:
+            message = await self.send(item, channel_id)
+        except discord.HTTPException as exc:
+            await self.failed(item, channel_id, exc, now)
+            return 0
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            log.warning("announcement %s: network error %r, retrying later", item.id, exc)
+            await self.outbox.retry_later(item, f"network: {exc!r}", backoff(item.attempts), now)
+            return 0
+        await self.outbox.mark_sent(item, channel_id, message.id, now)
+        await self.crosspost(item, message)
+        return 1
+
+    async def failed(self, item: Queued, channel_id: int, exc: discord.HTTPException,
+                     now: datetime) -> None:
+        error = f"{exc.status} {exc.code}: {exc.text}"[:500]
+        if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL:
+            log.warning("announcement %s: channel %s is gone; parked", item.id, channel_id)
+            if await self.outbox.park(item, channel_id, error):
+                await tell_moderators(self.client, self.settings, item.guild_id,
+                                      "resources.notice.channel_gone", channel=f"<#{channel_id}>")
+            return
+        delay = backoff(item.attempts)
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int | float):
+            delay = max(delay, float(retry_after))
+        log.warning("announcement %s to channel %s failed (%s); retry in %.0f s",
+                    item.id, channel_id, error, delay)
+        await self.outbox.retry_later(item, error, delay, now)
+
+    async def crosspost(self, item: Queued, message: discord.Message) -> None:
+        """Publish to followers in an announcement channel; a failure here loses nothing."""
+        channel = message.channel
+        if not (isinstance(channel, discord.TextChannel) and channel.is_news()):
+            return
+        if not await crosspost_enabled(self.settings, item.guild_id):
+            return
+        try:
+            await message.publish()
+        except discord.HTTPException as exc:
+            log.warning("could not crosspost message %s in channel %s: %s",
+                        message.id, channel.id, exc)
