@@ -46,19 +46,23 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
 
-# Each column as (output name, SQL expression, is text). Integer columns are never quoted.
-SOURCES: dict[Kind, tuple[tuple[str, str, bool], ...]] = {
+# How a column is written to CSV: a number (bare), a word from a vocabulary the schema's CHECK
+# constraint fixes (quoted; it cannot start like a formula), or any text (quoted, neutralised).
+Cell = Literal["number", "fixed", "text"]
+# Each column as (output name, SQL expression, cell kind), in output order.
+SOURCES: dict[Kind, tuple[tuple[str, str, Cell], ...]] = {
     "pledges": (
-        ("id", "p.id", False), ("created_at", "p.created_at", True),
-        ("updated_at", "p.updated_at", True), ("status", "p.status", True),
-        ("withdrawn_at", "p.withdrawn_at", True), ("campaign", "c.name", True),
-        ("region", "p.region", True), ("topic", "p.topic", True),
-        ("on_behalf_of", "p.on_behalf_of", True), ("text", "p.text", True),
-        ("lang", "p.lang", True), ("author_id", "p.author_id", False),
+        ("id", "p.id", "number"), ("created_at", "p.created_at", "text"),
+        ("updated_at", "p.updated_at", "text"), ("status", "p.status", "fixed"),
+        ("withdrawn_at", "p.withdrawn_at", "text"), ("campaign", "c.name", "text"),
+        ("region", "p.region", "fixed"), ("topic", "p.topic", "text"),
+        ("on_behalf_of", "p.on_behalf_of", "text"), ("text", "p.text", "text"),
+        ("lang", "p.lang", "text"), ("author_id", "p.author_id", "number"),
     ),
     "comments": (
-        ("id", "p.id", False), ("created_at", "p.created_at", True), ("topic", "p.topic", True),
-        ("lang", "p.lang", True), ("text", "p.text", True), ("author_id", "p.author_id", False),
+        ("id", "p.id", "number"), ("created_at", "p.created_at", "text"),
+        ("topic", "p.topic", "text"), ("lang", "p.lang", "text"), ("text", "p.text", "text"),
+        ("author_id", "p.author_id", "number"),
     ),
 }
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -93,12 +97,12 @@ def csv_line_sql(kind: Kind) -> str:
     """
     formats: list[str] = []
     args: list[str] = []
-    for _, expr, text in SOURCES[kind]:
-        if text:
+    for _, expr, cell in SOURCES[kind]:
+        if cell == "text":
             formats.append('"%s%w"')
             args += [f"iif({SQL_FORMULA.format(expr=expr)}, '''', '')", f"ifnull({expr}, '')"]
         else:
-            formats.append("%s")
+            formats.append('"%s"' if cell == "fixed" else "%s")
             args.append(f"ifnull({expr}, '')")
     return f"format('{','.join(formats)}', {', '.join(args)})"
 
@@ -135,7 +139,8 @@ class ExportRequest:
 
     def query(self, fmt: Format) -> tuple[str, dict[str, Any]]:
         line = csv_line_sql(self.kind) if fmt == "csv" else json_line_sql(self.kind)
-        sql = f"SELECT {line} AS line {FROM[self.kind]}"
+        # As a BLOB the UTF-8 line reaches the file as is: no decoding and re-encoding in Python.
+        sql = f"SELECT CAST({line} AS BLOB) AS line {FROM[self.kind]}"
         params: dict[str, Any] = {"guild": self.guild_id}
         names = ("campaign", "region") if self.kind == "pledges" else ("topic",)
         for name in names:
@@ -155,8 +160,8 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-async def _batches(rows: AsyncIterator[Row], size: int) -> AsyncIterator[list[str]]:
-    pending: list[str] = []
+async def _batches(rows: AsyncIterator[Row], size: int) -> AsyncIterator[list[bytes]]:
+    pending: list[bytes] = []
     async for row in rows:
         pending.append(row[0])
         if len(pending) == size:
@@ -174,12 +179,13 @@ async def write_export(db: Database, request: ExportRequest, fmt: Format, sink: 
     if fmt == "csv":
         sink.write((BOM + ",".join(COLUMNS[request.kind]) + "\r\n").encode())
         async for batch in lines:
-            sink.write(("\r\n".join(batch) + "\r\n").encode())
-            count += len(batch)
+            batch.append(b"")
+            sink.write(b"\r\n".join(batch))
+            count += len(batch) - 1
         return count
     sink.write(b"[")
     async for batch in lines:
-        sink.write((("\n" if not count else ",\n") + ",\n".join(batch)).encode())
+        sink.write((b"\n" if not count else b",\n") + b",\n".join(batch))
         count += len(batch)
     sink.write(b"\n]\n" if count else b"]\n")
     return count
