@@ -10,4 +10,5 @@ CREATE TABLE kb_gaps (
 );
 
 CREATE INDEX kb_gaps_by_guild ON kb_gaps (guild_id, normalized);
-CREATE INDEX kb_gaps_by_age ON kb_gaps (guild_id, asked_at);
+-- (guild_id) carries the rowid, so "newest first in this server" is an index walk.
+CREATE INDEX kb_gaps_recent ON kb_gaps (guild_id);

@@ -1,0 +1,81 @@
+"""Questions the knowledge base could not answer, kept per server for its moderators.
+
+Only the text, language and time are kept, never who asked: moderators need to know what is
+missing from the content, not to watch members. Each server keeps its newest MAX_PER_GUILD
+questions, so a flood of junk cannot grow the file without bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.kb.text import fold
+from bot.storage import Database
+
+MAX_QUESTION = 500
+MAX_PER_GUILD = 5_000
+
+RECORD = ("INSERT INTO kb_gaps (guild_id, question, normalized, lang) "
+          "VALUES (:guild_id, :question, :normalized, :lang)")
+PRUNE = ("DELETE FROM kb_gaps WHERE guild_id = :guild_id AND id <= "
+         "(SELECT id FROM kb_gaps WHERE guild_id = :guild_id ORDER BY id DESC "
+         "LIMIT 1 OFFSET :keep)")
+TOP = """
+SELECT normalized, count(*) AS times, max(asked_at) AS last_asked,
+       (SELECT g2.question FROM kb_gaps AS g2
+         WHERE g2.guild_id = g.guild_id AND g2.normalized = g.normalized
+         ORDER BY g2.id DESC LIMIT 1) AS question,
+       (SELECT g3.lang FROM kb_gaps AS g3
+         WHERE g3.guild_id = g.guild_id AND g3.normalized = g.normalized
+         ORDER BY g3.id DESC LIMIT 1) AS lang
+FROM kb_gaps AS g
+WHERE g.guild_id = :guild_id
+GROUP BY g.guild_id, normalized
+ORDER BY times DESC, last_asked DESC
+LIMIT :limit
+"""
+COUNT = "SELECT count(*) FROM kb_gaps WHERE guild_id = :guild_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    question: str
+    lang: str
+    times: int
+    last_asked: str
+
+
+def clean_question(text: str) -> str:
+    """One line, no control characters, bounded: safe to store and to show back."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat[:MAX_QUESTION]
+
+
+def normalize_question(text: str) -> str:
+    """Same question, different punctuation or case: one gap."""
+    return " ".join("".join(c if c.isalnum() else " " for c in fold(text)).split())[:MAX_QUESTION]
+
+
+class GapStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, guild_id: int, question: str, lang: str) -> bool:
+        """Store an unanswered question; False when there was nothing worth storing."""
+        text = clean_question(question)
+        normalized = normalize_question(text)
+        if not normalized:
+            return False
+        async with self.db.transaction() as conn:
+            await conn.execute(RECORD, {"guild_id": guild_id, "question": text,
+                                        "normalized": normalized, "lang": lang})
+            await conn.execute(PRUNE, {"guild_id": guild_id, "keep": MAX_PER_GUILD})
+        return True
+
+    async def top(self, guild_id: int, limit: int = 20) -> list[Gap]:
+        rows = await self.db.fetchall(TOP, {"guild_id": guild_id, "limit": limit})
+        return [Gap(str(r["question"]), str(r["lang"]), int(r["times"]), str(r["last_asked"]))
+                for r in rows]
+
+    async def count(self, guild_id: int) -> int:
+        return int(await self.db.fetchval(COUNT, {"guild_id": guild_id}) or 0)

@@ -1,0 +1,247 @@
+"""The search index over the topics: SQLite FTS5 (BM25) plus typo correction with rapidfuzz.
+
+One FTS5 row per (topic, language), columns title / aliases / short / body holding the
+analysed terms (see `bot.kb.text`), so a question in any of the three languages meets the text
+written in that language. Each query term is scored on its own (one UNION ALL statement) so
+that synonyms and typo corrections can count less than the member's own words, and so the
+share of the question a topic explains can serve as confidence.
+
+The connection is in memory and used synchronously: a search is well under a millisecond,
+far cheaper than a thread hop.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.kb.model import Topic
+from bot.kb.text import ALL_STOPWORDS, STEM_LENGTH, Term, analyze, fold, index_terms, stem, words
+
+# BM25 weights per column: slug, lang (unindexed), title, aliases, short, body.
+WEIGHTS = (0.0, 0.0, 8.0, 6.0, 2.0, 1.0)
+TYPO_WEIGHT = 0.7
+TYPO_CUTOFF = 80.0
+MIN_TYPO_LENGTH = 5
+MAX_TERMS = 24
+# A topic is a confident answer when it explains enough of the question, strongly enough.
+MIN_SCORE = 0.3
+MIN_CONFIDENCE = 0.3
+# BM25's term-frequency part tends to k1 + 1 (FTS5 uses k1 = 1.2).
+TF_MAX = 2.2
+UNKNOWN_IDF = 1.0
+# Extra credit, in units of a term's weight, when a term is in a topic's title or aliases, and
+# when two adjacent question terms are adjacent there too.
+NAME_BONUS = 1.0
+PHRASE_BONUS = 0.5
+
+_SCHEMA = """
+CREATE VIRTUAL TABLE docs USING fts5(
+    slug UNINDEXED, lang UNINDEXED, title, aliases, short, body,
+    tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE VIRTUAL TABLE vocab USING fts5vocab(docs, 'row');
+"""
+_INSERT = ("INSERT INTO docs (slug, lang, title, aliases, short, body) "
+           "VALUES (:slug, :lang, :title, :aliases, :short, :body)")
+_TERM_QUERY = ("SELECT {index} AS k, slug, lang, bm25(docs, {weights}) AS s "
+               "FROM docs WHERE docs MATCH ?")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    slug: str
+    score: float
+    confidence: float
+
+    @property
+    def confident(self) -> bool:
+        return self.score >= MIN_SCORE and self.confidence >= MIN_CONFIDENCE
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    terms: tuple[Term, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+class SearchIndex:
+    def __init__(self, topics: Mapping[str, Topic]) -> None:
+        self.topics = dict(topics)
+        self._db = sqlite3.connect(":memory:")
+        self._db.executescript(_SCHEMA)
+        self._words: dict[str, str] = {}
+        self._topic_df: dict[str, int] = {}
+        # Per topic, the terms and adjacent term pairs of its titles and aliases (any language).
+        self._names: dict[str, set[str]] = {}
+        self._pairs: dict[str, set[tuple[str, str]]] = {}
+        for topic in self.topics.values():
+            self._add_topic(topic)
+        self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
+        self._df = {str(term): int(count) for term, count in
+                    self._db.execute("SELECT term, doc FROM vocab")}
+        # Typos rarely touch the first letter: looking only there is faster and avoids
+        # "though" becoming "although".
+        self._vocabulary: dict[str, list[str]] = {}
+        for word in sorted(self._words):
+            self._vocabulary.setdefault(word[0], []).append(word)
+        self._corrections: dict[str, str | None] = {}
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _add_topic(self, topic: Topic) -> None:
+        seen: set[str] = set()
+        names = self._names.setdefault(topic.slug, set())
+        pairs = self._pairs.setdefault(topic.slug, set())
+        for lang, text in topic.text.items():
+            row = {"title": self._analysed(text.title),
+                   "aliases": self._analysed(" ; ".join(text.aliases)),
+                   "short": self._analysed(text.short),
+                   "body": self._analysed(text.body)}
+            self._db.execute(_INSERT, {"slug": topic.slug, "lang": lang, **row})
+            seen.update(" ".join(row.values()).split())
+            for name in (text.title, *text.aliases):
+                terms = index_terms(name)
+                names.update(terms)
+                pairs.update(zip(terms, terms[1:], strict=False))
+        for term in seen:
+            self._topic_df[term] = self._topic_df.get(term, 0) + 1
+
+    def _analysed(self, text: str) -> str:
+        for word in words(text):
+            if word not in ALL_STOPWORDS:
+                self._words.setdefault(word, stem(word))
+        return " ".join(index_terms(text))
+
+    def idf(self, term: str) -> float:
+        """How telling a term is, over topics (not rows), and never zero or negative."""
+        found = self._topic_df.get(term, 0)
+        total = max(1, len(self.topics))
+        return math.log(1.0 + (total - found + 0.5) / (found + 0.5))
+
+    def _fts_idf(self, term: str) -> float:
+        """The IDF FTS5's bm25() applied, so it can be divided out again.
+
+        FTS5 clamps the IDF of a term found in over half the rows to 1e-6, which would make
+        "declaration" worthless even in the title of the one topic it names.
+        """
+        found = self._df.get(term, 0)
+        return max(1e-6, math.log((self._rows - found + 0.5) / (found + 0.5)))
+
+    def correct(self, word: str) -> str | None:
+        """The index term a misspelt word most likely meant, or None."""
+        if word in self._corrections:
+            return self._corrections[word]
+        found = None
+        if len(word) >= MIN_TYPO_LENGTH and not word.isdigit():
+            match = process.extractOne(word, self._vocabulary.get(word[0], []),
+                                       scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
+            found = self._words[match[0]] if match else None
+        if len(self._corrections) < 10_000:
+            self._corrections[word] = found
+        return found
+
+    def parse(self, question: str) -> Query:
+        terms, content = analyze(question)
+        known = {t.term: t for t in terms if t.term in self._df}
+        unknown: list[Term] = []
+        for word in content:
+            term = stem(word)
+            if term in self._df:
+                continue
+            fixed = None if word.isdigit() else self.correct(word)
+            if fixed is None:
+                unknown.append(Term(term, 1.0, "unknown"))
+            elif fixed not in known:
+                known[fixed] = Term(fixed, TYPO_WEIGHT, "typo")
+        return Query(tuple([*known.values(), *unknown][:MAX_TERMS]))
+
+    def search(self, question: str, *, limit: int = 5) -> list[Hit]:
+        return self.run(self.parse(question), limit=limit)
+
+    def _possible(self, query: Query) -> float:
+        """The score of a topic matching every term of the question as well as BM25 allows.
+
+        Synonym concepts are left out (they restate words already counted); unknown words are
+        counted as ordinary words, so a question mostly about something else stays unsure.
+        """
+        total = 0.0
+        for term in query.terms:
+            if term.kind == "unknown":
+                total += UNKNOWN_IDF
+            elif term.kind != "concept" or term.weight > 1.0:
+                total += self.idf(term.term) * term.weight
+        return max(total, 1e-9) * (TF_MAX + NAME_BONUS)
+
+    def run(self, query: Query, *, limit: int = 5) -> list[Hit]:
+        # A term every topic contains cannot rank anything; skipping it saves its SQL.
+        searchable = [t for t in query.terms
+                      if t.term in self._df and self._topic_df[t.term] < len(self.topics)]
+        if not searchable:
+            return []
+        sql = " UNION ALL ".join(self._term_sql[: len(searchable)])
+        rows = self._db.execute(sql, [f'"{t.term}"' for t in searchable]).fetchall()
+        # bm25() of a one-term query is FTS5's IDF times a saturating term frequency; keep the
+        # frequency part (best language row per topic) and apply our own IDF and term weight.
+        weights = [self.idf(t.term) * t.weight for t in searchable]
+        undo = [1.0 / self._fts_idf(t.term) for t in searchable]
+        frequency: dict[tuple[str, int], float] = {}
+        for index, slug, _lang, score in rows:
+            key = (slug, index)
+            frequency[key] = max(frequency.get(key, 0.0), -score * undo[index])
+        scores: dict[str, float] = {}
+        for (slug, index), value in frequency.items():
+            named = NAME_BONUS if searchable[index].term in self._names[slug] else 0.0
+            scores[slug] = scores.get(slug, 0.0) + weights[index] * (value + named)
+        self._phrase_bonus(searchable, scores)
+        possible = self._possible(query)
+        hits = [Hit(slug, round(score, 3), round(min(1.0, score / possible), 3))
+                for slug, score in scores.items()]
+        hits.sort(key=lambda h: (-h.score, h.slug))
+        return hits[:limit]
+
+    def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
+        """Two question words side by side in a topic's title or alias: a strong signal."""
+        pairs = [(a, b) for a, b in zip(terms, terms[1:], strict=False)
+                 if a.kind != "concept" and b.kind != "concept"]
+        for slug in scores:
+            for a, b in pairs:
+                if (a.term, b.term) in self._pairs[slug]:
+                    scores[slug] += PHRASE_BONUS * (self.idf(a.term) + self.idf(b.term))
+
+    def complete(self, partial: str, lang: str, *, limit: int = 25) -> list[Topic]:
+        """Topics for an autocomplete box: all of them for an empty box, else the best matches."""
+        if not fold(partial).strip():
+            return sorted(self.topics.values(), key=lambda t: fold(t.title(lang)))[:limit]
+        ranked = [h.slug for h in self.search(partial, limit=limit)]
+        last = words(partial)[-1:] if not partial[-1:].isspace() else []
+        if last and len(last[0]) >= 2:
+            ranked += self._prefixed(last[0][:STEM_LENGTH], lang)
+        ranked += self._fuzzy_titles(partial, lang)
+        seen: dict[str, None] = dict.fromkeys(s for s in ranked if s in self.topics)
+        return [self.topics[slug] for slug in list(seen)[:limit]]
+
+    def _prefixed(self, prefix: str, lang: str) -> list[str]:
+        rows = self._db.execute(
+            f"SELECT slug FROM docs WHERE docs MATCH ? AND lang = ? "
+            f"ORDER BY bm25(docs, {', '.join(map(str, WEIGHTS))})",
+            (f'"{prefix}" *', lang),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def _fuzzy_titles(self, partial: str, lang: str) -> list[str]:
+        titles = {slug: fold(t.title(lang)) for slug, t in self.topics.items()}
+        found = process.extract(fold(partial), titles, scorer=fuzz.partial_ratio,
+                                score_cutoff=70, limit=10)
+        return [str(key) for _, _, key in found]
+

@@ -1,0 +1,171 @@
+"""Turning member questions and topic text into the same index terms.
+
+Both sides go through `analyze`, so a French question with accents, a Spanish one without, a
+typo'd English keyword and the topic files all meet on one vocabulary: lower-case, accent-free,
+light suffix stripping then truncation (a cheap stemmer that works across en/fr/es), plus
+concept terms for acronyms and synonyms ("UNSC", "CSNU", "Security Council" -> one concept).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.kb.synonyms import CONCEPT_GROUPS, STOPWORDS
+
+STEM_LENGTH = 6
+CONCEPT_PREFIX = "zz"
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# "art 88", "art. 87(7)", "article 88", "artículo 88", "arts 86 and 88" -> art86 art88
+_ARTICLE = re.compile(r"\b(?:art(?:icle|iculo|s)?s?|article)\b\.?\s*((?:\d+\s*(?:\(\w+\)\s*)*"
+                      r"(?:,|and|et|y|&|-|to|a)?\s*)+)")
+_PART = re.compile(r"\b(?:parts?|partie|chapitre|chapter|partes?)\s+((?:(?:\d+|ix|x)\s*"
+                   r"(?:,|and|et|y|&|-|to|a)?\s*)+)\b")
+_RULE = re.compile(r"\b(?:rule|regle|regla)\s+(\d+)")
+_NUMBER = re.compile(r"\d+")
+_ROMAN = {"ix": "9", "x": "10"}
+_SUFFIXES = tuple(sorted((
+    "ements", "ement", "ments", "ment", "mente", "ings", "ing", "ed", "es", "s", "e",
+), key=len, reverse=True))
+_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x0A, 0x09))
+# Phrases that make lower-case "un"/"au" mean the UN or the AU in an English question.
+_ACRONYM_CASE = {"US": "usa", "USA": "usa", "UN": "un", "AU": "au", "UA": "au", "UE": "eu", "EU": "eu", "RC": "rc",
+                 "CS": "unsc", "AG": "unga", "GA": "unga"}
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, control characters removed, ligatures spelled out."""
+    text = unicodedata.normalize("NFKD", text.translate(_CONTROL).replace("œ", "oe")
+                                 .replace("Œ", "OE").replace("æ", "ae"))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Strip one common ending, then truncate: "implementing", "implementación" -> "implem"."""
+    if word.isdigit() or len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        word = word[:-2]
+    elif word.endswith("y"):
+        word = word[:-1] + "i"
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:STEM_LENGTH]
+
+
+def _concept_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First stem -> [(stemmed phrase, concept name)], longest phrases first."""
+    table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for name, phrases in CONCEPT_GROUPS.items():
+        for phrase in phrases:
+            stems = tuple(stem(w) for w in _WORD.findall(fold(phrase)))
+            table.setdefault(stems[0], []).append((stems, name.replace(" ", "")))
+    for entries in table.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return table
+
+
+CONCEPTS = _concept_table()
+ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+
+
+def concept_term(name: str) -> str:
+    return CONCEPT_PREFIX + name
+
+
+def guess_lang(tokens: Iterable[str]) -> str | None:
+    """The language whose distinctive small words the text uses most; None when unclear."""
+    counts = dict.fromkeys(STOPWORDS, 0)
+    for token in tokens:
+        for lang, stops in STOPWORDS.items():
+            if token in stops:
+                counts[lang] += 1
+    best = max(counts, key=lambda lang: counts[lang])
+    ordered = sorted(counts.values(), reverse=True)
+    return best if ordered[0] > ordered[1] else None
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One index term of a question, with how much it should count."""
+
+    term: str
+    weight: float
+    kind: str  # "word", "concept", "number"
+
+
+def _numbered(pattern: re.Pattern[str], text: str, prefix: str) -> tuple[str, list[str]]:
+    found: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        listed = re.sub(r"\(\w+\)", " ", match.group(1))
+        numbers = [_ROMAN.get(n, n) for n in re.findall(r"\d+|\bix\b|\bx\b", listed)]
+        found.extend(prefix + n for n in numbers)
+        return " " + " ".join(numbers) + " "
+
+    return pattern.sub(replace, text), found
+
+
+def _special_terms(text: str) -> tuple[str, list[str]]:
+    """Article, part and rule numbers as single terms ("art 88" -> zzart88)."""
+    text, articles = _numbered(_ARTICLE, text, concept_term("art"))
+    text, parts = _numbered(_PART, text, concept_term("part"))
+    text, rules = _numbered(_RULE, text, concept_term("rule"))
+    return text, articles + parts + rules
+
+
+def _acronyms(raw: str) -> list[str]:
+    return [concept_term(_ACRONYM_CASE[w]) for w in _WORD.findall(raw) if w in _ACRONYM_CASE]
+
+
+def _phrase_concepts(stems: list[str]) -> Iterator[str]:
+    """Concept names whose phrases occur in the stemmed token list."""
+    for index in range(len(stems)):
+        for phrase, name in CONCEPTS.get(stems[index], ()):
+            if tuple(stems[index:index + len(phrase)]) == phrase:
+                yield name
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms a piece of topic text is indexed under: stems, numbers and concepts."""
+    folded, special = _special_terms(fold(text))
+    tokens = _WORD.findall(folded)
+    concepts = [concept_term(name) for name in _phrase_concepts([stem(t) for t in tokens])]
+    out = [stem(t) for t in tokens if t not in ALL_STOPWORDS]
+    return out + special + _acronyms(text) + concepts
+
+
+def analyze(question: str) -> tuple[list[Term], list[str]]:
+    """(weighted terms, the plain content words) of a member's question.
+
+    Stop words go before stemming, except where a lower-case "un"/"au" is clearly the acronym
+    (an English question); concept terms count a little less than the member's own words.
+    """
+    folded, special = _special_terms(fold(question))
+    tokens = _WORD.findall(folded)
+    lang = guess_lang(tokens)
+    concepts = _acronyms(question) + [concept_term(n)
+                                      for n in _phrase_concepts([stem(t) for t in tokens])]
+    if lang == "en":
+        concepts += [concept_term(t) for t in tokens if t in ("un", "au")]
+    content = [t for t in tokens if t not in ALL_STOPWORDS]
+    terms: dict[str, Term] = {}
+    for token in content:
+        term = stem(token)
+        kind = "number" if token.isdigit() else "word"
+        terms.setdefault(term, Term(term, 1.0, kind))
+    for term in special:
+        terms[term] = Term(term, 1.5, "concept")
+    for term in concepts:
+        terms.setdefault(term, Term(term, 0.8, "concept"))
+    return list(terms.values()), content

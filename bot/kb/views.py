@@ -1,0 +1,138 @@
+"""Buttons and menus on knowledge-base answers.
+
+They are dynamic items: the custom id carries the action, topic and language
+("kb:more:arrest-warrants:fr"), so an answer posted last month still works after a restart or a
+reload, and anyone who sees a public answer can use its buttons. Replies to clicks are
+ephemeral: one member's click never changes what the others see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+
+from bot.errors import UserError
+from bot.i18n import LANGS, lang_of, t
+from bot.kb.model import Topic
+from bot.kb.render import BUTTON_LABEL, LANG_NAMES, answer_embed, body_embed, clip
+from bot.kb.service import KnowledgeBase
+from bot.tree import report_component_error
+from bot.ui import OwnedView
+
+SELECT_OPTIONS = 25
+SELECT_ROWS = 5
+OPTION_LABEL = 100
+
+
+def knowledge_base(interaction: discord.Interaction[Any]) -> KnowledgeBase:
+    kb: KnowledgeBase = interaction.client.kb
+    return kb
+
+
+def topic_or_gone(interaction: discord.Interaction[Any], slug: str) -> Topic:
+    topic = knowledge_base(interaction).get(slug)
+    if topic is None:
+        raise UserError("kb.topic.gone")
+    return topic
+
+
+async def send_topic(interaction: discord.Interaction[Any], topic: Topic, lang: str, *,
+                     ephemeral: bool, question: str | None = None,
+                     others: list[Topic] | None = None) -> None:
+    """An answer embed with its buttons; `others` default to the topic's related topics."""
+    kb = knowledge_base(interaction)
+    if others is None:
+        others = [r for r in (kb.get(s) for s in topic.related) if r is not None]
+    await interaction.response.send_message(
+        embed=answer_embed(topic, lang, question=question),
+        view=topic_view(topic, lang, others), ephemeral=ephemeral,
+    )
+
+
+class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                  template=r"kb:(?P<action>more|lang|open):(?P<slug>[a-z0-9-]{1,60})"
+                           r"(?::(?P<lang>en|fr|es))?"):
+    def __init__(self, action: str, slug: str, lang: str | None, *, label: str,
+                 style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+                 row: int | None = None) -> None:
+        custom_id = f"kb:{action}:{slug}" + (f":{lang}" if lang else "")
+        super().__init__(discord.ui.Button(label=clip(label, BUTTON_LABEL), style=style,
+                                           custom_id=custom_id, row=row))
+        self.action, self.slug, self.lang = action, slug, lang
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: Any, /) -> TopicButton:
+        label = getattr(item, "label", None) or "?"
+        return cls(match["action"], match["slug"], match["lang"], label=label)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            topic = topic_or_gone(interaction, self.slug)
+            lang = self.lang or lang_of(interaction)
+            if self.action == "more":
+                await interaction.response.send_message(embed=body_embed(topic, lang),
+                                                        ephemeral=True)
+            else:
+                await send_topic(interaction, topic, lang, ephemeral=True)
+        except Exception as exc:  # dynamic items have no view to report errors for them
+            await report_component_error(interaction, exc, f"button {self.custom_id}")
+
+
+class TopicSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                  template=r"kb:browse:(?P<page>[0-9])"):
+    def __init__(self, page: int, options: list[discord.SelectOption], placeholder: str) -> None:
+        super().__init__(discord.ui.Select(custom_id=f"kb:browse:{page}", options=options,
+                                           placeholder=placeholder, min_values=1, max_values=1))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: Any, /) -> TopicSelect:
+        options = list(getattr(item, "options", []))
+        return cls(int(match["page"]), options, getattr(item, "placeholder", None) or "")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            values = self.item.values
+            slug = str(values[0]) if values else ""
+            topic = topic_or_gone(interaction, slug)
+            await send_topic(interaction, topic, lang_of(interaction), ephemeral=True)
+        except Exception as exc:
+            await report_component_error(interaction, exc, f"select {self.custom_id}")
+
+
+def topic_view(topic: Topic, lang: str, others: list[Topic]) -> OwnedView:
+    """Read more, the other two languages, then up to two other topics."""
+    view = OwnedView(None, timeout=None)
+    view.add_item(TopicButton("more", topic.slug, lang, label=t("kb.read_more", lang),
+                              style=discord.ButtonStyle.primary, row=0))
+    for other_lang in LANGS:
+        if other_lang != lang:
+            view.add_item(TopicButton("lang", topic.slug, other_lang,
+                                      label=LANG_NAMES[other_lang], row=0))
+    for other in [o for o in others if o.slug != topic.slug][:2]:
+        view.add_item(TopicButton("open", other.slug, None, label=other.title(lang), row=1))
+    return view
+
+
+def suggestions_view(topics: list[Topic], lang: str) -> OwnedView:
+    view = OwnedView(None, timeout=None)
+    for topic in topics[:3]:
+        view.add_item(TopicButton("open", topic.slug, None, label=topic.title(lang)))
+    return view
+
+
+def browse_view(topics: list[Topic], lang: str) -> OwnedView:
+    """Every topic in select menus of 25, at most five menus (125 topics)."""
+    view = OwnedView(None, timeout=None)
+    placeholder = t("kb.topics.placeholder", lang)
+    for page in range(min(SELECT_ROWS, -(-len(topics) // SELECT_OPTIONS))):
+        chunk = topics[page * SELECT_OPTIONS:(page + 1) * SELECT_OPTIONS]
+        options = [discord.SelectOption(label=clip(topic.title(lang), OPTION_LABEL),
+                                        value=topic.slug) for topic in chunk]
+        view.add_item(TopicSelect(page, options, placeholder))
+    return view
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (TopicButton, TopicSelect)
