@@ -31,11 +31,11 @@ def announcement_embed(resource: Resource, lang: str) -> discord.Embed:
     if resource.author:
         embed.set_author(name=resource.author[:256])
     if resource.published:
-        embed.add_field(name=t("resources.field.date", lang), value=resource.published)
+        embed.add_field(name=t("resources.label.date", lang), value=resource.published)
     if resource.region:
-        embed.add_field(name=t("resources.field.region", lang),
+        embed.add_field(name=t("resources.label.region", lang),
                         value=region_label(resource.region, lang))
-    embed.add_field(name=t("resources.field.kind", lang), value=kind_label(resource.kind, lang))
+    embed.add_field(name=t("resources.label.kind", lang), value=kind_label(resource.kind, lang))
     return embed
 
 
