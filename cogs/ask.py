@@ -48,8 +48,10 @@ class Ask(commands.Cog):
         best = answer.best
         if best is not None:
             topic = self.kb.topics[best.slug]
-            others = [self.kb.topics[h.slug] for h in answer.others
-                      if h.score >= best.score * OTHER_SHARE]
+            # Other matches first; the topic's related topics fill any remaining place.
+            slugs = [h.slug for h in answer.others if h.score >= best.score * OTHER_SHARE]
+            slugs += [s for s in topic.related if s not in slugs]
+            others = [self.kb.topics[s] for s in slugs if s in self.kb.topics][:2]
             await send_topic(interaction, topic, lang, ephemeral=bool(private), question=text,
                              others=others)
             return

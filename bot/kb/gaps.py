@@ -57,8 +57,9 @@ def normalize_question(text: str) -> str:
 
 
 class GapStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, keep: int = MAX_PER_GUILD) -> None:
         self.db = db
+        self.keep = keep
 
     async def record(self, guild_id: int, question: str, lang: str) -> bool:
         """Store an unanswered question; False when there was nothing worth storing."""
@@ -69,7 +70,7 @@ class GapStore:
         async with self.db.transaction() as conn:
             await conn.execute(RECORD, {"guild_id": guild_id, "question": text,
                                         "normalized": normalized, "lang": lang})
-            await conn.execute(PRUNE, {"guild_id": guild_id, "keep": MAX_PER_GUILD})
+            await conn.execute(PRUNE, {"guild_id": guild_id, "keep": self.keep})
         return True
 
     async def top(self, guild_id: int, limit: int = 20) -> list[Gap]:

@@ -12,6 +12,7 @@ far cheaper than a thread hop.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sqlite3
 from collections.abc import Mapping
@@ -113,7 +114,7 @@ class SearchIndex:
             for name in (text.title, *text.aliases):
                 terms = index_terms(name)
                 names.update(terms)
-                pairs.update(zip(terms, terms[1:], strict=False))
+                pairs.update(itertools.pairwise(terms))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
 
@@ -212,7 +213,7 @@ class SearchIndex:
 
     def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
         """Two question words side by side in a topic's title or alias: a strong signal."""
-        pairs = [(a, b) for a, b in zip(terms, terms[1:], strict=False)
+        pairs = [(a, b) for a, b in itertools.pairwise(terms)
                  if a.kind != "concept" and b.kind != "concept"]
         for slug in scores:
             for a, b in pairs:

@@ -22,7 +22,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         much must my no nor not now of off on once only or other our out over own please
         really same say says should show so some such tell than that the their them then
         there these they this those through to too under until up us very want was we were
-        what whats when where which while who whom whose why will with would you your
+        what whats when where whether which while who whom whose why will with would you your
         anything something someone explain mean means meant info information thing things
         happen happens happened going go goes even though although still yet just already
         anyway actually exactly ok okay hi hello hey thanks thank

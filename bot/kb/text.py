@@ -31,9 +31,9 @@ _SUFFIXES = tuple(sorted((
     "ements", "ement", "ments", "ment", "mente", "ings", "ing", "ed", "es", "s", "e",
 ), key=len, reverse=True))
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x0A, 0x09))
-# Phrases that make lower-case "un"/"au" mean the UN or the AU in an English question.
-_ACRONYM_CASE = {"US": "usa", "USA": "usa", "UN": "un", "AU": "au", "UA": "au", "UE": "eu", "EU": "eu", "RC": "rc",
-                 "CS": "unsc", "AG": "unga", "GA": "unga"}
+# Acronyms that are also ordinary words ("us", "un", "au"): taken as acronyms only in capitals.
+_ACRONYM_CASE = {"US": "usa", "USA": "usa", "UN": "un", "AU": "au", "UA": "au", "UE": "eu",
+                 "EU": "eu", "RC": "rc", "CS": "unsc", "AG": "unga", "GA": "unga"}
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,87 @@
+"""The search over the real topic files: what members type, in three languages, and hostile text."""
+
+import pytest
+
+from bot.kb.service import KnowledgeBase
+from bot.kb.text import analyze, fold, stem
+from tests.kb_eval_helpers import EVAL, EXTRA, ROOT, evaluate, load_questions
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return KnowledgeBase(ROOT / "data")
+
+
+def top(kb, question):
+    hits = kb.ask(question).hits
+    return hits[0].slug if hits else None
+
+
+def test_eval_set_top1_at_least_90_percent(kb):
+    questions = load_questions(EVAL)
+    assert len(questions) >= 60
+    score = evaluate(kb, questions)
+    assert score.top1_rate >= 0.90, "\n".join(score.misses)
+
+
+def test_extra_set_generalises(kb):
+    score = evaluate(kb, load_questions(EXTRA))
+    assert score.top1_rate >= 0.85, "\n".join(score.misses)
+    assert score.top3_rate >= 0.90, "\n".join(score.misses)
+
+
+@pytest.mark.parametrize(("question", "slug"), [
+    ("art 88?", "implementing-legislation"),
+    ("Article 88", "implementing-legislation"),
+    ("APIC", "agreements"),
+    ("UNSC deferral art 16", "un-and-regional-bodies"),
+    ("CSNU", "un-and-regional-bodies"),
+    ("el papel de la UA", "un-and-regional-bodies"),
+    ("recomendaciones 66", "recommendations-66"),
+    ("stoktaking kampala", "stocktaking"),
+    ("arest warants", "arrest-warrants"),
+    ("mandats d'arrêt en suspens", "arrest-warrants"),
+    ("who chaired the cooperation session in Kampala", "stocktaking"),
+    ("partie IX du Statut", "parts-9-and-10"),
+])
+def test_members_phrasings(kb, question, slug):
+    assert top(kb, question) == slug
+
+
+def test_accents_and_case_do_not_matter(kb):
+    assert kb.ask("LÉGISLATION DE MISE EN ŒUVRE").hits == kb.ask("legislation de mise en oeuvre").hits
+
+
+def test_off_topic_question_is_not_answered(kb):
+    assert kb.ask("recipe for chocolate cake").best is None
+    assert kb.ask("how do I reset my discord password").best is None
+
+
+@pytest.mark.parametrize("question", [
+    "", "   ", "\x00\x1b\x7f", '"', '""', "*", "NEAR(", "NEAR(a b", "a AND", "AND OR NOT",
+    "-", "- - -", "^", "col:term", "{title}: x", "a* b*", "(((", ")", "'", "?!.,;:", "=HYPERLINK(\"http://x\")",
+    "@everyone", "<@123456789012345678>", "x" * 5000, "🙂🙂🙂", "art " * 400, "\u202e\u200b",
+])
+def test_hostile_input_never_raises(kb, question):
+    answer = kb.ask(question)
+    assert all(hit.slug in kb.topics for hit in answer.hits)
+    kb.complete(question, "en")
+
+
+def test_analysis_shares_one_vocabulary():
+    assert stem("implementing") == stem("implementation") == stem("implementación")
+    assert fold("Œuvre Señor") == "oeuvre senor"
+    terms = {t.term for t in analyze("UNSC et CSNU; art. 87(7) et Part IX")[0]}
+    assert {"zzunsc", "zzart87", "zzpart9"} <= terms
+    assert "zzart7" not in terms  # the (7) is a paragraph, not article 7
+
+
+def test_autocomplete_ranks_by_the_index(kb):
+    everything = kb.complete("", "fr")
+    assert len(everything) == len(kb.topics) <= 25
+    assert [t.title("fr") for t in everything] == sorted(
+        (t.title("fr") for t in everything), key=fold)
+    assert kb.complete("arr", "en")[0].slug == "arrest-warrants"
+    assert kb.complete("recomend", "es")[0].slug == "recommendations-66"
+    assert kb.complete("zzzzqqq", "en") == []
+    assert len(kb.complete("a", "en", limit=25)) <= 25

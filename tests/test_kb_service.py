@@ -1,0 +1,123 @@
+"""Reloading the knowledge base while it serves, and the command-line tools."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bot.kb.checks import check_knowledge_base
+from bot.kb.service import CHECK_INTERVAL, KnowledgeBase
+from tests.kb_eval_helpers import ROOT
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def data(tmp_path):
+    shutil.copytree(ROOT / "data" / "topics", tmp_path / "topics")
+    return tmp_path
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    stat = path.stat()  # make sure the fingerprint changes even within one clock tick
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_changed_files_are_picked_up_after_the_interval(data):
+    clock = Clock()
+    kb = KnowledgeBase(data, clock=clock)
+    assert kb.problems == [] and len(kb.topics) == 13
+    edit(data / "topics" / "pledges.yaml", "title: \"Pledges", "title: \"Zanzibar pledges")
+    assert kb.refresh_if_changed() is None  # checked too recently
+    assert "Zanzibar" not in kb.topics["pledges"].title("en")
+    clock.now += CHECK_INTERVAL + 1
+    assert kb.ask("zanzibar").hits[0].slug == "pledges"
+    assert kb.topics["pledges"].title("en").startswith("Zanzibar")
+    clock.now += CHECK_INTERVAL + 1
+    assert kb.refresh_if_changed() is None  # unchanged since
+
+
+def test_invalid_reload_keeps_the_previous_index(data):
+    kb = KnowledgeBase(data)
+    edit(data / "topics" / "pledges.yaml", "\nfr:\n", "\nfrench:\n")
+    (data / "topics" / "stocktaking.yaml").write_text("slug: [unclosed", encoding="utf-8")
+    result = kb.reload()
+    assert not result.changed and result.topics == 13
+    text = "\n".join(map(str, result.problems))
+    assert "pledges.yaml" in text and "'fr' is missing" in text
+    assert "stocktaking.yaml" in text and "YAML" in text
+    assert kb.ask("Costa Rica Ireland focal points").hits[0].slug == "stocktaking"
+
+
+def test_start_up_serves_the_valid_files_only(data):
+    edit(data / "topics" / "pledges.yaml", "url: \"http", "url: \"ftp")
+    kb = KnowledgeBase(data)
+    assert "pledges" not in kb.topics and len(kb.topics) == 12
+    assert any("malformed URL" in p.message for p in kb.problems)
+
+
+def test_check_reports_embed_limits_and_missing_related(data):
+    path = data / "topics" / "civil-society.yaml"
+    edit(path, "related: [", "related: [no-such-topic, ")
+    sources = "".join(f'  - title: "Source number {n} with a fairly long descriptive title here"\n'
+                      f'    url: "https://example.org/{"x" * 150}/{n}"\n' for n in range(25))
+    edit(path, "sources:\n", "sources:\n" + sources)
+    _, problems = check_knowledge_base(data)
+    text = "\n".join(map(str, problems))
+    assert "related slug 'no-such-topic' does not exist" in text
+    assert "answer embed: embed is" in text and "(limit 6000)" in text
+
+
+def run_cli(*args, data_dir=ROOT / "data", stdin=None):
+    env = {**os.environ, "COALITION_DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_kb_check_passes_on_the_shipped_files():
+    done = run_cli("kb", "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "13 topics" in done.stdout
+
+
+def test_kb_check_fails_on_a_broken_file(data):
+    edit(data / "topics" / "agreements.yaml", "\nes:\n", "\nespanol:\n")
+    done = run_cli("kb", "check", data_dir=data)
+    assert done.returncode == 1
+    assert "agreements.yaml: language 'es' is missing" in done.stdout
+
+
+def test_ask_json_and_stdin_lines():
+    done = run_cli("ask", "art 88?", "--json", "--top", "2", "--lang", "fr")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["question"] == "art 88?"
+    assert result["results"][0]["slug"] == "implementing-legislation"
+    assert result["results"][0]["title"].startswith("Législation")
+    assert len(result["results"]) <= 2
+    assert set(result["results"][0]) == {"slug", "title", "score"}
+    lines = run_cli("ask", "--json", stdin="APIC\n\n\"NEAR( AND *\nqui a modéré la session\n")
+    parsed = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert [p["question"] for p in parsed] == ["APIC", "", "\"NEAR( AND *", "qui a modéré la session"]
+    assert parsed[0]["results"][0]["slug"] == "agreements"
+    assert parsed[1]["results"] == []
+    assert parsed[3]["results"][0]["slug"] == "stocktaking"
+
+
+def test_ask_text_output_says_when_unsure():
+    done = run_cli("ask", "recipe for chocolate cake")
+    assert done.returncode == 0
+    assert "does not know" in done.stdout
