@@ -239,3 +239,22 @@ def test_limiter_sliding_window_per_key_and_refund():
     now[0] += 61
     assert limiter.retry_after("ana") == 0
     limiter.hit("ana")
+
+
+async def test_concurrent_creates_are_grouped_and_each_gets_its_own_row(db):
+    import asyncio
+
+    store = PledgeStore(db)
+    await open_campaign(db, OTHER_G, "Closed", closed_at="2024-01-01T00:00:00Z")
+    calls = [store.create(G if i % 3 else OTHER_G, 5000 + i,
+                          PledgeDraft(f"pledge {i}", f"state {i}", "europe", "pledges"), "en")
+             for i in range(60)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for i, result in enumerate(results):
+        if i % 3 == 0:
+            assert isinstance(result, UserError) and result.key == "pledges.campaign_closed"
+            continue
+        row = await db.fetchone("SELECT author_id, text, guild_id FROM pledges WHERE id = ?",
+                                (result.id,))
+        assert (row["author_id"], row["text"], row["guild_id"]) == (5000 + i, f"pledge {i}", G)
+    assert await db.fetchval("SELECT count(*) FROM pledges") == 40

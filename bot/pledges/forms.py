@@ -20,6 +20,7 @@ from bot.pledges.store import Pledge
 from bot.pledges.text import COMMENT_TEXT, ON_BEHALF_OF, PLEDGE_TEXT
 from bot.pledges.topics import SELECT_LIMIT, TopicChoice
 from bot.regions import REGIONS, region_label
+from bot.tree import report_component_error
 from bot.ui import BaseModal, OwnedView
 
 TITLE_LIMIT = 45  # Discord's limit on a modal title and on a label
@@ -34,6 +35,29 @@ def guild_member(interaction: discord.Interaction[Any]) -> tuple[int, int]:
     if interaction.guild_id is None:
         raise app_commands.NoPrivateMessage()
     return interaction.guild_id, interaction.user.id
+
+
+def modal_custom_id(interaction: discord.Interaction[Any]) -> str | None:
+    """The custom_id of a submitted form, or None for any other interaction."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    data: Mapping[str, Any] = interaction.data or {}
+    custom_id = data.get("custom_id")
+    return custom_id if isinstance(custom_id, str) else None
+
+
+async def answer_form(interaction: discord.Interaction[Any], where: str,
+                      answer: Callable[[], Awaitable[None]]) -> None:
+    """Run a form's handler with the same error replies as commands and buttons get.
+
+    It runs inside discord.py's `on_interaction` listener task, which the shutdown drain does
+    not list; that is safe because the pledge writer task it waits on is a "coalition-" task
+    and the database closes only after the transaction in progress.
+    """
+    try:
+        await answer()
+    except Exception as error:
+        await report_component_error(interaction, error, where)
 
 
 def fit(text: str, limit: int) -> str:

@@ -8,6 +8,7 @@ ids exist.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from bot.errors import UserError
 from bot.storage import Database
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+BATCH_LIMIT = 500  # pledges written in one transaction at most
 PLEDGE_COLUMNS = ("id, guild_id, author_id, campaign_id, text, on_behalf_of, region, topic, lang, "
                   "status, created_at, updated_at, withdrawn_at")
 COMMENT_COLUMNS = "id, guild_id, author_id, topic, text, lang, created_at"
@@ -33,6 +35,8 @@ INSERT INTO pledges (guild_id, author_id, campaign_id, text, on_behalf_of, regio
                      created_at, updated_at)
 VALUES (:guild, :author, :campaign, :text, :behalf, :region, :topic, :lang, :now, :now)
 """
+SQL_PLEDGE_HIGHEST = "SELECT coalesce(max(id), 0) FROM pledges"
+SQL_PLEDGE_NEW = "SELECT id, guild_id, author_id FROM pledges WHERE id > :before ORDER BY id"
 SQL_PLEDGE_OWN = (f"SELECT {PLEDGE_COLUMNS} FROM pledges "
                   "WHERE id = :id AND guild_id = :guild AND author_id = :author")
 SQL_PLEDGE_MINE = (f"SELECT {PLEDGE_COLUMNS} FROM pledges WHERE guild_id = :guild "
@@ -147,9 +151,52 @@ async def _own_pledge(conn: aiosqlite.Connection, guild_id: int, author_id: int,
     return Pledge.from_row(row)
 
 
+@dataclass(slots=True)
+class _Queued:
+    guild_id: int
+    author_id: int
+    draft: PledgeDraft
+    lang: str
+    now: str
+    future: asyncio.Future[Pledge]
+
+
+async def _insert_rows(conn: aiosqlite.Connection,
+                       accepted: list[tuple[_Queued, int | None]]) -> list[int]:
+    """Insert many pledges in one round trip and read back the ids SQLite gave them.
+
+    Inside the transaction nobody else writes, so the new rows are exactly those above the
+    previous highest id, in insertion order; that is checked rather than assumed.
+    """
+    if not accepted:
+        return []
+    async with conn.execute(SQL_PLEDGE_HIGHEST) as cur:
+        highest = await cur.fetchone()
+    before = int(highest[0]) if highest else 0
+    await conn.executemany(SQL_PLEDGE_INSERT, [
+        {"guild": item.guild_id, "author": item.author_id, "campaign": campaign_id,
+         "text": item.draft.text, "behalf": item.draft.on_behalf_of, "region": item.draft.region,
+         "topic": item.draft.topic, "lang": item.lang, "now": item.now}
+        for item, campaign_id in accepted])
+    async with conn.execute(SQL_PLEDGE_NEW, {"before": before}) as cur:
+        rows = list(await cur.fetchall())
+    if [(r["guild_id"], r["author_id"]) for r in rows] != [
+            (item.guild_id, item.author_id) for item, _ in accepted]:
+        raise RuntimeError("new pledge ids did not follow insertion order; batch rolled back")
+    return [int(r["id"]) for r in rows]
+
+
+def _made(item: _Queued, campaign_id: int | None, pledge_id: int) -> Pledge:
+    return Pledge(pledge_id, item.guild_id, item.author_id, campaign_id, item.draft.text,
+                  item.draft.on_behalf_of, item.draft.region, item.draft.topic, item.lang,
+                  "active", item.now, item.now, None)
+
+
 class PledgeStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._queue: list[_Queued] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def campaign_state(self, guild_id: int, *, now: str | None = None) -> CampaignState:
         row = await self.db.fetchone(SQL_CAMPAIGN_STATE, {"guild": guild_id, "now": now or utc_now()})
@@ -158,20 +205,57 @@ class PledgeStore:
 
     async def create(self, guild_id: int, author_id: int, draft: PledgeDraft, lang: str, *,
                      now: str | None = None) -> Pledge:
-        """Store a pledge under the open campaign; committed when this returns."""
-        now = now or utc_now()
+        """Store a pledge under the open campaign; committed when this returns.
+
+        Pledges arriving together are written in one transaction (group commit): in a burst,
+        a commit and a handful of database round trips per pledge would queue every member
+        behind all the others.
+        """
+        item = _Queued(guild_id, author_id, draft, lang, now or utc_now(),
+                       asyncio.get_running_loop().create_future())
+        self._queue.append(item)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued(),
+                                               name="coalition-pledge-writer")
+        return await item.future
+
+    async def _write_queued(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
+            try:
+                results = await self._insert_batch(batch)
+            except asyncio.CancelledError:
+                for item in batch:
+                    item.future.cancel()
+                raise
+            except Exception as error:
+                results = [error] * len(batch)
+            for item, result in zip(batch, results, strict=True):
+                if item.future.done():  # the member's interaction was cancelled meanwhile
+                    continue
+                if isinstance(result, Exception):
+                    item.future.set_exception(result)
+                else:
+                    item.future.set_result(result)
+
+    async def _insert_batch(self, batch: list[_Queued]) -> list[Pledge | Exception]:
+        outcome: list[Pledge | Exception | None] = []
+        accepted: list[tuple[_Queued, int | None]] = []
         async with self.db.transaction() as conn:
-            state = await _campaign_state(conn, guild_id, now)
-            if state.closed:
-                raise UserError("pledges.campaign_closed", name=state.last_name)
-            params = {"guild": guild_id, "author": author_id, "campaign": state.open_id,
-                      "text": draft.text, "behalf": draft.on_behalf_of, "region": draft.region,
-                      "topic": draft.topic, "lang": lang, "now": now}
-            cursor = await conn.execute(SQL_PLEDGE_INSERT, params)
-            pledge_id = cursor.lastrowid
-        assert pledge_id is not None
-        return Pledge(pledge_id, guild_id, author_id, state.open_id, draft.text,
-                      draft.on_behalf_of, draft.region, draft.topic, lang, "active", now, now, None)
+            states: dict[int, CampaignState] = {}
+            for item in batch:
+                if item.guild_id not in states:
+                    states[item.guild_id] = await _campaign_state(conn, item.guild_id, item.now)
+                state = states[item.guild_id]
+                if state.closed:
+                    outcome.append(UserError("pledges.campaign_closed", name=state.last_name))
+                else:
+                    accepted.append((item, state.open_id))
+                    outcome.append(None)
+            ids = await _insert_rows(conn, accepted)
+        made = iter([_made(item, campaign_id, pledge_id)
+                     for (item, campaign_id), pledge_id in zip(accepted, ids, strict=True)])
+        return [next(made) if result is None else result for result in outcome]
 
     async def get_own(self, guild_id: int, author_id: int, pledge_id: int) -> Pledge:
         row = await self.db.fetchone(SQL_PLEDGE_OWN,
