@@ -23,7 +23,10 @@ T = TypeVar("T")
 async def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     if interaction.guild_id is None or not isinstance(interaction.user, discord.Member):
         return False
-    if interaction.user.guild_permissions.manage_guild:
+    # Discord resolves the member's permissions into the interaction itself (it cannot be forged
+    # by the client); unlike `guild_permissions` it does not depend on the bot's role cache.
+    resolved = interaction.permissions
+    if resolved.manage_guild or resolved.administrator:
         return True
     settings: GuildSettings | None = getattr(interaction.client, "guild_settings", None)
     if settings is None:

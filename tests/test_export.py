@@ -166,7 +166,9 @@ async def test_export_streams_in_chunks(db):
             [(GUILD, "x" * 200, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z")] * 5000)
 
     class Sink(io.BytesIO):
-        sizes: list[int] = []
+        def __init__(self):
+            super().__init__()
+            self.sizes = []
 
         def write(self, data):
             self.sizes.append(len(data))
