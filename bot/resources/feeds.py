@@ -27,7 +27,7 @@ from bot.resources.feedstore import (
     seen_keys,
 )
 from bot.resources.fetch import FeedError, FeedFetcher, Item, Source, parse_feed
-from bot.resources.store import insert_resource
+from bot.resources.store import insert_resources
 from bot.resources.urls import canonical_url
 from bot.storage import Database
 
@@ -88,9 +88,9 @@ class Poller:
             feed_id = await insert_feed(conn, guild_id, canonical, channel_id=channel_id,
                                         region=region, added_by=added_by,
                                         validators=fetched.validators, now=moment)
-            for item in items:
-                resource = dataclasses.replace(item.resource, feed_id=feed_id)
-                await insert_resource(conn, guild_id, resource, announce=False, now=moment)
+            await insert_resources(
+                conn, guild_id, [dataclasses.replace(i.resource, feed_id=feed_id) for i in items],
+                announce=False, now=moment)
             await remember_keys(conn, guild_id, feed_id, [k for i in items for k in i.keys])
         feed = await self.feeds.get(guild_id, feed_id)
         assert feed is not None
@@ -152,22 +152,20 @@ class Poller:
     async def _store(self, feed: Feed, items: list[Item], validators: Validators,
                      now: datetime) -> int:
         """New resources, their announcements, the keys seen and the feed's state: one commit."""
-        new = 0
         async with self.db.transaction() as conn:
             seen = await seen_keys(conn, feed.guild_id, feed.id, [k for i in items for k in i.keys])
             fresh: list[str] = []
+            new = []
             for item in items:
                 unseen = [k for k in item.keys if k not in seen]
                 fresh += unseen
                 seen.update(item.keys)
-                if len(unseen) < len(item.keys):
-                    continue  # known by its guid or its link: not new
-                if await insert_resource(conn, feed.guild_id, item.resource, announce=True,
-                                         now=now) is not None:
-                    new += 1
+                if len(unseen) == len(item.keys):  # known by neither its guid nor its link
+                    new.append(item.resource)
+            added = await insert_resources(conn, feed.guild_id, new, announce=True, now=now)
             await remember_keys(conn, feed.guild_id, feed.id, fresh)
             await record_success(conn, feed, validators, now)
-        return new
+        return len(added)
 
     async def _failed(self, feed: Feed, exc: FeedError, now: datetime) -> PollResult:
         error = str(exc)

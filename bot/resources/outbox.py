@@ -131,6 +131,15 @@ def backoff(attempts: int) -> float:
     return float(min(BASE_BACKOFF * 2 ** min(attempts, 16), MAX_BACKOFF))
 
 
+def retry_after(exc: discord.HTTPException) -> float:
+    """Discord's own wait for a 429 that discord.py gave up retrying (0 when there is none)."""
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return max(0.0, float(headers.get("Retry-After", 0)))
+    except ValueError:
+        return 0.0
+
+
 class Poster:
     def __init__(self, client: discord.Client, db: Database, settings: GuildSettings,
                  *, batch: int = 25) -> None:
@@ -194,10 +203,7 @@ class Poster:
                 await tell_moderators(self.client, self.settings, item.guild_id,
                                       "resources.notice.channel_gone", channel=f"<#{channel_id}>")
             return
-        delay = backoff(item.attempts)
-        retry_after = getattr(exc, "retry_after", None)
-        if isinstance(retry_after, int | float):
-            delay = max(delay, float(retry_after))
+        delay = max(backoff(item.attempts), retry_after(exc))
         log.warning("announcement %s to channel %s failed (%s); retry in %.0f s",
                     item.id, channel_id, error, delay)
         await self.outbox.retry_later(item, error, delay, now)

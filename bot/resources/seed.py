@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from bot.resources.clock import iso, utcnow
-from bot.resources.store import NewResource, insert_resource
+from bot.resources.store import NewResource, insert_resources
 from bot.resources.text import (
     InvalidField,
     language_code,
@@ -87,14 +87,11 @@ async def ensure_seeded(db: Database, guild_id: int, data_dir: Path) -> int:
     if await db.fetchval(IS_SEEDED, {"guild_id": guild_id}):
         return 0
     seeds = _cached_seed(data_dir / SEED_FILE)
-    added = 0
     async with db.transaction() as conn:
         async with conn.execute(MARK_SEEDED, {"guild_id": guild_id, "now": iso(utcnow())}) as cur:
             if await cur.fetchone() is None:
                 return 0  # another task seeded it meanwhile
-        for seed in seeds:
-            if await insert_resource(conn, guild_id, seed, announce=False) is not None:
-                added += 1
+        added = len(await insert_resources(conn, guild_id, seeds, announce=False))
     if added:
         log.info("loaded %d seed resources into guild %s", added, guild_id)
     return added

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,8 +28,11 @@ INSERT INTO resources (guild_id, url, title, author, published, region, kind, la
 VALUES (:guild_id, :url, :title, :author, :published, :region, :kind, :language, :source,
         :feed_id, :added_by, :now)
 ON CONFLICT (guild_id, url) DO NOTHING
-RETURNING id
 """
+# Ids only grow inside one write transaction, so rows above the highest id before the insert are
+# exactly the ones it added (the highest id is global: ids are shared by all servers).
+HIGHEST_ID = "SELECT coalesce(max(id), 0) FROM resources"
+INSERTED_SINCE = "SELECT id, url FROM resources WHERE guild_id = :guild_id AND id > :floor"
 INSERT_OUTBOX = """
 INSERT INTO outbox (guild_id, resource_id, nonce, next_attempt_at, created_at)
 VALUES (:guild_id, :resource_id, :nonce, :now, :now)
@@ -110,30 +114,34 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{word[:64]}"*' for word in words) or None
 
 
-async def insert_resource(
-    conn: aiosqlite.Connection, guild_id: int, new: NewResource, *, announce: bool,
+async def insert_resources(
+    conn: aiosqlite.Connection, guild_id: int, news: Sequence[NewResource], *, announce: bool,
     now: datetime | None = None,
-) -> int | None:
-    """Store `new` inside the caller's transaction; the id when it is new here, None when the
-    server already has this URL. An announcement is queued with it when `announce`."""
+) -> list[int]:
+    """Store `news` inside the caller's transaction; the ids of those new to this server (a URL
+    it already has is skipped). Their announcements are queued with them when `announce`.
+
+    A few statements for the whole batch: a feed brings up to a few hundred items at once."""
+    if not news:
+        return []
     stamp = iso(now or utcnow())
-    params = {
+    async with conn.execute(HIGHEST_ID) as cur:
+        row = await cur.fetchone()
+    floor = int(row[0]) if row else 0
+    await conn.executemany(INSERT_RESOURCE, [{
         "guild_id": guild_id, "url": new.url, "title": new.title, "author": new.author,
         "published": new.published, "region": new.region, "kind": new.kind,
         "language": new.language, "source": new.source, "feed_id": new.feed_id,
         "added_by": new.added_by, "now": stamp,
-    }
-    async with conn.execute(INSERT_RESOURCE, params) as cur:
-        row = await cur.fetchone()
-    if row is None:
-        return None
-    resource_id = int(row[0])
-    if announce:
-        await conn.execute(INSERT_OUTBOX, {
+    } for new in news])
+    async with conn.execute(INSERTED_SINCE, {"guild_id": guild_id, "floor": floor}) as cur:
+        added = [(int(r[0]), str(r[1])) for r in await cur.fetchall()]
+    if announce and added:
+        await conn.executemany(INSERT_OUTBOX, [{
             "guild_id": guild_id, "resource_id": resource_id,
-            "nonce": resource_nonce(guild_id, new.url), "now": stamp,
-        })
-    return resource_id
+            "nonce": resource_nonce(guild_id, url), "now": stamp,
+        } for resource_id, url in added])
+    return [resource_id for resource_id, _ in added]
 
 
 class ResourceStore:
@@ -143,7 +151,8 @@ class ResourceStore:
     async def add(self, guild_id: int, new: NewResource, *, announce: bool = True) -> int | None:
         """Committed when this returns: the id, or None if the URL is already known here."""
         async with self.db.transaction() as conn:
-            return await insert_resource(conn, guild_id, new, announce=announce)
+            added = await insert_resources(conn, guild_id, [new], announce=announce)
+        return added[0] if added else None
 
     async def get_by_url(self, guild_id: int, url: str) -> Resource | None:
         row = await self.db.fetchone(SELECT_BY_URL, {"guild_id": guild_id, "url": url})
