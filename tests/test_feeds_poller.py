@@ -80,7 +80,8 @@ async def test_adding_a_feed_records_items_without_announcing(db, server, poller
 async def test_new_item_is_queued_once_and_304_costs_nothing(db, server, poller):
     server.documents["rss"] = Document(rss(entries(2)))
     feed, _ = await add(poller, server, "rss")
-    server.documents["rss"] = Document(rss([*entries(2), Entry("Fresh report", "http://news.example.org/fresh?utm_source=x", guid="fresh")]))
+    fresh = Entry("Fresh report", "http://news.example.org/fresh?utm_source=x", guid="fresh")
+    server.documents["rss"] = Document(rss([*entries(2), fresh]))
     [result] = await poller.poll_due(T0 + timedelta(hours=1))
     assert (result.status, result.new) == ("new", 1)
     rows = await outbox_rows(db)
@@ -107,7 +108,7 @@ async def test_not_due_feeds_are_left_alone(db, server, poller):
 
 async def test_atom_feed(db, server, poller):
     server.documents["atom"] = Document(atom(entries(1, "a")), content_type=ATOM_TYPE)
-    feed, seen = await add(poller, server, "atom", )
+    _, seen = await add(poller, server, "atom")
     assert seen == 1
     server.documents["atom"] = Document(
         atom([*entries(1, "a"), Entry("Stop Béchir", "HTTP://Video.Example.ORG:80/stop#t=1",
