@@ -29,6 +29,8 @@ TYPO_WEIGHT = 0.7
 TYPO_CUTOFF = 80.0
 MIN_TYPO_LENGTH = 5
 MAX_TERMS = 24
+PREFETCH_ROWS = 8
+MAX_CACHED = 10_000  # memoised typo corrections and autocomplete prefixes
 # A topic is a confident answer when it explains enough of the question, strongly enough.
 MIN_SCORE = 0.3
 MIN_CONFIDENCE = 0.3
@@ -94,8 +96,12 @@ class SearchIndex:
         for word in sorted(self._words):
             self._vocabulary.setdefault(word[0], []).append(word)
         self._corrections: dict[str, str | None] = {}
+        self._postings: dict[str, dict[str, float]] = {}
+        self._prefix_cache: dict[tuple[str, str], list[str]] = {}
         weights = ", ".join(str(w) for w in WEIGHTS)
         self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
+        # Common terms are the costly ones (bm25() runs once per matching row): fetch them now.
+        self.postings([t for t, n in self._df.items() if n >= PREFETCH_ROWS])
 
     def close(self) -> None:
         self._db.close()
@@ -148,7 +154,7 @@ class SearchIndex:
             match = process.extractOne(word, self._vocabulary.get(word[0], []),
                                        scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
             found = self._words[match[0]] if match else None
-        if len(self._corrections) < 10_000:
+        if len(self._corrections) < MAX_CACHED:
             self._corrections[word] = found
         return found
 
@@ -184,26 +190,39 @@ class SearchIndex:
                 total += self.idf(term.term) * term.weight
         return max(total, 1e-9) * (TF_MAX + NAME_BONUS)
 
+    def postings(self, terms: list[str]) -> list[dict[str, float]]:
+        """Per term, each topic's BM25 term-frequency part (best language row).
+
+        bm25() of a one-term query is FTS5's IDF times a saturating term frequency; the
+        frequency part is kept and our own IDF applied later. The index never changes during
+        this object's life, so each term's postings are fetched once (one UNION ALL statement
+        for all new terms) and then served from memory: bm25() costs a few microseconds per
+        matching row, and common terms match every row.
+        """
+        missing = [t for t in dict.fromkeys(terms) if t not in self._postings]
+        for start in range(0, len(missing), MAX_TERMS):
+            batch = missing[start:start + MAX_TERMS]
+            sql = " UNION ALL ".join(self._term_sql[: len(batch)])
+            found: list[dict[str, float]] = [{} for _ in batch]
+            for index, slug, _lang, score in self._db.execute(sql, [f'"{t}"' for t in batch]):
+                value = -score / self._fts_idf(batch[index])
+                found[index][slug] = max(found[index].get(slug, 0.0), value)
+            self._postings.update(zip(batch, found, strict=True))
+        return [self._postings[t] for t in terms]
+
     def run(self, query: Query, *, limit: int = 5) -> list[Hit]:
-        # A term every topic contains cannot rank anything; skipping it saves its SQL.
+        # A term every topic contains cannot rank anything.
         searchable = [t for t in query.terms
                       if t.term in self._df and self._topic_df[t.term] < len(self.topics)]
         if not searchable:
             return []
-        sql = " UNION ALL ".join(self._term_sql[: len(searchable)])
-        rows = self._db.execute(sql, [f'"{t.term}"' for t in searchable]).fetchall()
-        # bm25() of a one-term query is FTS5's IDF times a saturating term frequency; keep the
-        # frequency part (best language row per topic) and apply our own IDF and term weight.
-        weights = [self.idf(t.term) * t.weight for t in searchable]
-        undo = [1.0 / self._fts_idf(t.term) for t in searchable]
-        frequency: dict[tuple[str, int], float] = {}
-        for index, slug, _lang, score in rows:
-            key = (slug, index)
-            frequency[key] = max(frequency.get(key, 0.0), -score * undo[index])
         scores: dict[str, float] = {}
-        for (slug, index), value in frequency.items():
-            named = NAME_BONUS if searchable[index].term in self._names[slug] else 0.0
-            scores[slug] = scores.get(slug, 0.0) + weights[index] * (value + named)
+        for term, posting in zip(searchable, self.postings([t.term for t in searchable]),
+                                 strict=True):
+            weight = self.idf(term.term) * term.weight
+            for slug, value in posting.items():
+                named = NAME_BONUS if term.term in self._names[slug] else 0.0
+                scores[slug] = scores.get(slug, 0.0) + weight * (value + named)
         self._phrase_bonus(searchable, scores)
         possible = self._possible(query)
         hits = [Hit(slug, round(score, 3), round(min(1.0, score / possible), 3))
@@ -233,12 +252,19 @@ class SearchIndex:
         return [self.topics[slug] for slug in list(seen)[:limit]]
 
     def _prefixed(self, prefix: str, lang: str) -> list[str]:
+        """Topics with a term starting with `prefix`, best first (cached: prefixes repeat)."""
+        key = (prefix, lang)
+        if key in self._prefix_cache:
+            return self._prefix_cache[key]
         rows = self._db.execute(
             f"SELECT slug FROM docs WHERE docs MATCH ? AND lang = ? "
             f"ORDER BY bm25(docs, {', '.join(map(str, WEIGHTS))})",
             (f'"{prefix}" *', lang),
         ).fetchall()
-        return [str(r[0]) for r in rows]
+        found = [str(r[0]) for r in rows]
+        if len(self._prefix_cache) < MAX_CACHED:
+            self._prefix_cache[key] = found
+        return found
 
     def _fuzzy_titles(self, partial: str, lang: str) -> list[str]:
         titles = {slug: fold(t.title(lang)) for slug, t in self.topics.items()}

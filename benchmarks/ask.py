@@ -1,0 +1,128 @@
+"""Speed (and accuracy) of the knowledge-base search beside a naive baseline, in one process.
+
+    python benchmarks/ask.py [--repeat N]
+
+Times every evaluation question (tests/data/ask_eval.yaml) through the real index, /ask's
+path including the change check, and /topic's autocomplete over the prefixes a member types;
+the baseline is a substring match of the question's words over the topic titles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+from bot.kb.model import Topic  # noqa: E402
+from bot.kb.service import KnowledgeBase  # noqa: E402
+
+
+def naive_search(topics: dict[str, Topic], question: str) -> list[str]:
+    """What a loop over strings would do: count question words found inside each title."""
+    words = [w for w in question.lower().split() if len(w) > 2]
+    scored = []
+    for slug, topic in topics.items():
+        title = topic.title("en").lower()
+        hits = sum(word in title for word in words)
+        if hits:
+            scored.append((-hits, slug))
+    return [slug for _, slug in sorted(scored)]
+
+
+def naive_complete(topics: dict[str, Topic], partial: str) -> list[str]:
+    needle = partial.lower().strip()
+    return [slug for slug, topic in topics.items() if needle in topic.title("en").lower()][:25]
+
+
+def measure(label: str, func: Callable[[str], object], inputs: list[str], repeat: int, *,
+            warm: bool = True) -> dict:
+    if warm:
+        for text in inputs:  # warm the memoised postings, as a running bot has them
+            func(text)
+    else:
+        repeat = 1
+    samples: list[int] = []
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for text in inputs:
+            t0 = time.perf_counter_ns()
+            func(text)
+            samples.append(time.perf_counter_ns() - t0)
+    elapsed = time.perf_counter() - started
+    samples.sort()
+    return {
+        "label": label, "n": len(samples), "qps": len(samples) / elapsed,
+        "p50": statistics.median(samples) / 1e6,
+        "p99": samples[min(len(samples) - 1, int(len(samples) * 0.99))] / 1e6,
+        "max": samples[-1] / 1e6,
+    }
+
+
+def accuracy(ranker: Callable[[str], list[str]], questions: list[dict]) -> tuple[float, float]:
+    top1 = top3 = 0
+    for item in questions:
+        ranked = ranker(item["q"])
+        top1 += ranked[:1] == [item["expect"]]
+        top3 += item["expect"] in ranked[:3]
+    return top1 / len(questions), top3 / len(questions)
+
+
+def prefixes(questions: list[str]) -> list[str]:
+    """What the autocomplete sees while a member types: growing prefixes, empty box included."""
+    out = [""]
+    for question in questions:
+        out += [question[:n] for n in (1, 3, 6, 12, 24) if n < len(question)]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=30)
+    args = parser.parse_args()
+    items = [q for q in yaml.safe_load((ROOT / "tests/data/ask_eval.yaml").read_text("utf-8"))
+             if q.get("expect")]
+    questions = [str(q["q"]) for q in items]
+    started = time.perf_counter()
+    kb = KnowledgeBase(ROOT / "data")
+    built = time.perf_counter() - started
+    topics = kb.topics
+    partials = prefixes(questions)
+
+    cold = KnowledgeBase(ROOT / "data")  # nothing memoised yet: every term goes to SQLite
+    rows = [
+        measure("index search, cold (1 pass)", cold.index.search, questions, 0, warm=False),
+        measure("index search (FTS5+fuzzy)", kb.index.search, questions, args.repeat),
+        measure("/ask path (kb.ask)", kb.ask, questions, args.repeat),
+        measure("naive title substring", lambda q: naive_search(topics, q), questions,
+                args.repeat),
+        measure("autocomplete (kb.complete)", lambda p: kb.complete(p, "en"), partials,
+                args.repeat),
+        measure("naive autocomplete", lambda p: naive_complete(topics, p), partials,
+                args.repeat),
+    ]
+    print(f"{len(topics)} topics, {len(questions)} questions, {len(partials)} prefixes, "
+          f"index built in {built * 1000:.0f} ms (YAML parse + analysis)")
+    print(f"{'':28} {'calls':>7} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for row in rows:
+        print(f"{row['label']:28} {row['n']:7d} {row['qps']:10.0f} {row['p50']:8.3f} "
+              f"{row['p99']:8.3f} {row['max']:8.3f}")
+    index, naive = rows[1], rows[3]
+    verdict = "ok" if max(r["p99"] for r in rows[:3]) < 5 else "MISSED"
+    print(f"index vs naive: {naive['qps'] / index['qps']:.1f}x fewer queries/s, "
+          f"p99 {index['p99']:.3f} ms (target < 5 ms for /ask's search: {verdict})")
+    ours = accuracy(lambda q: [h.slug for h in kb.ask(q).hits], items)
+    baseline = accuracy(lambda q: naive_search(topics, q), items)
+    print(f"accuracy top-1/top-3: index {ours[0]:.1%}/{ours[1]:.1%}, "
+          f"naive {baseline[0]:.1%}/{baseline[1]:.1%}")
+
+
+if __name__ == "__main__":
+    main()
