@@ -36,11 +36,12 @@ class InvalidField(ValueError):
         self.details = details
 
 
-def clean_text(value: str | None, limit: int) -> str:
+def clean_text(value: object, limit: int) -> str:
     """One line of plain text: control and format characters removed, spaces collapsed, cut at
     `limit` characters (with an ellipsis) so an embed never goes over Discord's limits."""
-    if not value:
+    if value is None or value == "":
         return ""
+    value = str(value)  # a crafted request may send a number where text is expected
     kept = "".join(
         " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
         for c in value[: limit * 8]
@@ -57,7 +58,7 @@ def clean_feed_text(value: str | None, limit: int) -> str:
     return clean_text(html.unescape(_TAGS.sub(" ", value[: limit * 8])), limit)
 
 
-def parse_published(value: str | None) -> str | None:
+def parse_published(value: object) -> str | None:
     """A moderator's date, ISO YYYY-MM-DD only: "04/05/2012" means different days to different
     members, so anything else is refused rather than guessed."""
     text = clean_text(value, 32)
@@ -74,8 +75,8 @@ def parse_published(value: str | None) -> str | None:
     return day.isoformat()
 
 
-def required_title(value: str | None) -> str:
-    raw = (value or "").strip()
+def required_title(value: object) -> str:
+    raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_TITLE:
         raise InvalidField("title_too_long", limit=MAX_TITLE)
     title = clean_text(raw, MAX_TITLE)
@@ -84,8 +85,8 @@ def required_title(value: str | None) -> str:
     return title
 
 
-def optional_author(value: str | None) -> str | None:
-    raw = (value or "").strip()
+def optional_author(value: object) -> str | None:
+    raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_AUTHOR:
         raise InvalidField("author_too_long", limit=MAX_AUTHOR)
     return clean_text(raw, MAX_AUTHOR) or None

@@ -33,10 +33,10 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-def canonical_url(raw: str) -> str:
+def canonical_url(raw: object) -> str:
     """Lower-case scheme and host, default port and fragment dropped, tracking parameters removed,
     the remaining query sorted. Raises InvalidURL for anything but a plain http(s) URL."""
-    text = raw.strip()
+    text = "" if raw is None else str(raw).strip()
     if not text:
         raise InvalidURL("empty")
     if len(text) > MAX_URL_LENGTH:
