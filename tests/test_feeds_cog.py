@@ -1,0 +1,178 @@
+"""/feeds through the real command tree, with feeds served by a real local HTTP server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.resources.clock import utcnow
+from tests.resources_helpers import Document, Entry, FeedServer, rss
+
+
+@pytest.fixture
+async def server():
+    s = FeedServer()
+    await s.start()
+    yield s
+    await s.close()
+
+
+def entries(n, prefix="item"):
+    return [Entry(f"{prefix} {i}", f"https://ngo.example.org/{prefix}/{i}", guid=f"{prefix}-{i}")
+            for i in range(n)]
+
+
+def cogs(world):
+    return world.bot.get_cog("Feeds").poller, world.bot.get_cog("Resources").poster
+
+
+async def follow(world, server, name="rss", **options):
+    return await world.h.slash("feeds add", {"url": server.url(name), **options},
+                               user=world.moderator)
+
+
+async def test_adding_a_feed_announces_nothing_old_then_each_new_item_once(world, server):
+    poller, poster = cogs(world)
+    await world.h.slash("config announcements", {"channel": world.channel_id}, user=world.moderator)
+    server.documents["rss"] = Document(rss(entries(3)))
+    reply = await follow(world, server, region="africa")
+    assert reply.callback_type == 5 and reply.ephemeral  # deferred: the feed is read first
+    assert "3" in reply.text() and server.url("rss") in reply.text()
+    assert await poster.run_once() == 0
+    assert world.fake.messages[world.channel_id] == []
+
+    fresh = Entry("Stop Béchir", "https://ud.example.org/stop", guid="new")
+    server.documents["rss"] = Document(rss([*entries(3), fresh]))
+    reply = await world.h.slash("feeds refresh", user=world.moderator)
+    assert "1 new" in reply.text() and "0 failure" in reply.text()
+    assert await poster.run_once() == 1
+    await world.h.slash("feeds refresh", user=world.moderator)
+    await poller.poll_due(utcnow() + timedelta(hours=1))
+    assert await poster.run_once() == 0
+    [message] = world.fake.messages[world.channel_id]
+    assert message["embeds"][0]["title"] == "Stop Béchir"
+    assert {"name": "Region", "value": "Africa", "inline": True} in message["embeds"][0]["fields"]
+    assert server.requests_for("rss")[-1].status == 304
+
+
+async def test_a_feed_channel_overrides_the_default(world, server):
+    _, poster = cogs(world)
+    special = world.fake.add_channel(world.guild_id, "ngo-news")
+    await world.h.slash("config announcements", {"channel": world.channel_id}, user=world.moderator)
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server, channel=special)
+    server.documents["rss"] = Document(rss(entries(2)))
+    await world.h.slash("feeds refresh", user=world.moderator)
+    assert await poster.run_once() == 1
+    assert len(world.fake.messages[special]) == 1 and world.fake.messages[world.channel_id] == []
+
+
+@pytest.mark.parametrize(("url", "fragment"), [
+    ("javascript:alert(1)", "http:// or https://"),
+    ("", "web address"),
+    ("https://exa mple.org/feed", "spaces"),
+])
+async def test_bad_feed_addresses_are_refused_before_any_request(world, server, url, fragment):
+    payload = world.h.slash_payload("feeds add", {"url": url or "x"}, user=world.moderator,
+                                    check=False)
+    payload["data"]["options"][0]["options"][0]["value"] = url
+    reply = await world.h.raw_interaction(payload)
+    assert fragment in reply.text()
+    assert server.requests == []
+    assert await world.db.fetchval("SELECT count(*) FROM feeds") == 0
+
+
+async def test_unreadable_feeds_are_refused_with_the_reason(world, server):
+    server.documents["html"] = Document(b"<html><p>hello</p></html>", content_type="text/html")
+    reply = await follow(world, server, "html")
+    assert "RSS or Atom" in reply.text()
+    reply = await world.h.slash("feeds add", {"url": server.url("missing")}, user=world.moderator,
+                                locale="fr")
+    assert "HTTP 404" in reply.text() and "Vérifiez" in reply.text()
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server)
+    reply = await follow(world, server)
+    assert "already follows" in reply.text()
+    assert await world.db.fetchval("SELECT count(*) FROM feeds") == 1
+
+
+async def test_status_shows_success_error_and_next_attempt(world, server):
+    poller, _ = cogs(world)
+    server.documents["good"] = Document(rss(entries(1, "g")))
+    server.documents["bad"] = Document(rss(entries(1, "b")))
+    await follow(world, server, "good")
+    await follow(world, server, "bad")
+    server.documents["bad"] = Document(b"", status=503)
+    results = await poller.refresh(world.guild_id)
+    assert sorted(r.status for r in results) == ["failed", "unchanged"]
+    reply = await world.h.slash("feeds status", user=world.moderator)
+    text = reply.embeds[0]["description"]
+    assert "working" in text and "failing" in text
+    assert "503" in text and "1 in a row" in text
+    assert text.count("<t:") >= 4  # last read and next try for both, as Discord timestamps
+    listing = await world.h.slash("feeds list", user=world.moderator)
+    assert server.url("good") in listing.text() and "(2)" in listing.text()
+
+
+async def test_a_feed_disabled_after_repeated_failures_is_reported_to_moderators(world, server):
+    poller, _ = cogs(world)
+    mods = world.fake.add_channel(world.guild_id, "moderators")
+    await world.h.slash("config moderators-channel", {"channel": mods}, user=world.moderator)
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server)
+    server.documents["rss"] = Document(b"", status=500)
+    feed_id = await world.db.fetchval("SELECT id FROM feeds")
+    now = utcnow()
+    statuses = []
+    for step in range(poller.max_failures + 2):
+        result = await poller.poll_feed(world.guild_id, feed_id, now + timedelta(days=step))
+        statuses.append(result.status)
+    assert statuses.count("disabled") == 1 and statuses[-1] == "failed"
+    [notice] = world.fake.messages[mods]
+    assert server.url("rss") in notice["content"] and "/feeds refresh" in notice["content"]
+    assert await poller.poll_due(now + timedelta(days=30)) == []
+    status = await world.h.slash("feeds status", user=world.moderator)
+    assert "disabled" in status.text()
+
+
+async def test_remove_only_this_servers_feeds(world, server):
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server)
+    theirs = world.h.moderator(world.other_guild_id, name="theirs")
+    await world.h.slash("feeds add", {"url": server.url("rss")}, user=theirs)
+    mine, other = [r["id"] for r in await world.db.fetchall("SELECT id FROM feeds ORDER BY id")]
+    choices = await world.h.autocomplete("feeds remove", {"feed": ""}, focused="feed",
+                                         user=world.moderator)
+    assert [c["value"] for c in choices] == [mine]
+    reply = await world.h.slash("feeds remove", {"feed": other}, user=world.moderator)
+    assert "No such feed" in reply.text()
+    reply = await world.h.slash("feeds remove", {"feed": mine}, user=world.moderator)
+    assert server.url("rss") in reply.text()
+    assert [r["guild_id"] for r in await world.db.fetchall("SELECT guild_id FROM feeds")] == [
+        world.other_guild_id]
+    assert await world.db.fetchval("SELECT count(*) FROM resources WHERE guild_id = ? "
+                                   "AND source = 'feed'", (world.guild_id,)) == 1
+
+
+async def test_members_cannot_use_feeds_even_by_crafted_requests(world, server):
+    server.documents["rss"] = Document(rss(entries(1)))
+    for name, options in (("feeds add", {"url": server.url("rss")}), ("feeds list", {}),
+                          ("feeds status", {}), ("feeds refresh", {}), ("feeds remove", {"feed": 1})):
+        payload = world.h.slash_payload(name, options, user=world.member, check=False)
+        reply = await world.h.raw_interaction(payload)
+        assert "moderators" in reply.text(), name
+    payload = world.h.slash_payload("feeds remove", {"feed": ""}, focused="feed", user=world.member,
+                                    check=False)
+    assert (await world.h.raw_interaction(payload)).choices == []
+    assert server.requests == []
+
+
+async def test_another_servers_channel_is_refused(world, server):
+    server.documents["rss"] = Document(rss(entries(1)))
+    reply = await world.h.slash("feeds add", {"url": server.url("rss"),
+                                              "channel": world.other_channel_id},
+                                user=world.moderator)
+    assert "couldn't understand" in reply.text() and reply.ephemeral
+    assert await world.db.fetchval("SELECT count(*) FROM feeds") == 0
+    assert server.requests == []
