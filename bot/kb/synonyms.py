@@ -24,7 +24,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         there these they this those through to too under until up us very want was we were
         what whats when where whether which while who whom whose why will with would you your
         anything something someone explain mean means meant info information thing things
-        happen happens happened going go goes even though although still yet just already
+        happen happens happened going go goes according even though although still yet just already
         anyway actually exactly ok okay hi hello hey thanks thank
         s t d ll re ve m
         """),
@@ -51,8 +51,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
 CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
     "unsc": ("security council", "conseil de securite", "consejo de seguridad", "unsc",
              "csnu", "csonu", "un security council"),
-    "usa": ("united states", "etats unis", "estados unidos", "usa", "eeuu", "american",
-            "americain", "estadounidense", "washington"),
+    "usa": ("united states", "etats unis", "estados unidos", "usa", "eeuu", "washington"),
     "un": ("united nations", "nations unies", "naciones unidas", "onu"),
     "unga": ("general assembly", "assemblee generale", "asamblea general", "unga", "agnu"),
     "au": ("african union", "union africaine", "union africana", "ua"),
@@ -79,7 +78,7 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
     "lra": ("lra", "lord s resistance army", "armee de resistance du seigneur",
             "ejercito de resistencia del senor"),
     "warrant": ("warrant", "mandat d arret", "orden de detencion", "orden de arresto",
-                "orden de captura", "wanted"),
+                "orden de captura"),
     "arrest": ("arrest", "arrestation", "arreter", "detener", "detencion", "capturar",
                "captura", "apprehend", "apprehension", "detain", "catch", "pick up",
                "fugitive", "fugitif", "profugo",
@@ -107,8 +106,7 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
                  "public information", "information du public", "informacion publica"),
     "stocktaking": ("stocktaking", "stock taking", "taking stock", "bilan", "balance",
                     "inventaire", "stock take"),
-    "outcome": ("outcome document", "document final", "documento final", "outcome",
-                "resultado"),
+    "outcome": ("outcome document", "document final", "documento final", "outcome"),
     "focal": ("focal point", "point focal", "points focaux", "punto focal", "puntos focales"),
     "working group": ("working group", "groupe de travail", "grupo de trabajo"),
     "assets": ("asset", "avoir", "bienes", "activos", "proceeds", "produit"),
@@ -117,7 +115,13 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
     "noncooperation": ("non cooperation", "noncooperation", "failure to cooperate",
                        "failed to cooperate", "refusal to cooperate", "non cooperacion",
                        "falta de cooperacion", "incumplimiento", "manquement",
-                       "defaut de cooperation", "refus de cooperer"),
+                       "defaut de cooperation", "refus de cooperer", "refuse to cooperate",
+                       "refuses to cooperate", "refused to cooperate", "not cooperate",
+                       "not cooperating", "doesn t cooperate", "don t cooperate",
+                       "fails to cooperate", "failing to cooperate", "ne coopere pas",
+                       "ne cooperent pas", "refuse de cooperer", "no coopera", "no cooperan",
+                       "se niega a cooperar", "non compliance", "not comply", "ignore",
+                       "non respect", "incumple"),
     "immunity": ("immunity", "immunite", "inmunidad"),
     "bashir": ("bashir", "bechir", "beshir", "al bashir", "el bechir", "omar"),
     "country": ("country", "state", "pays", "etat", "pais", "estado", "government",
@@ -126,18 +130,18 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
                  "equipo sobre cooperacion"),
     "side event": ("side event", "evenement parallele", "evento paralelo", "manifestation"
                    " parallele", "actividad paralela"),
-    "support": ("support", "soutien", "apoyo", "backing", "appui"),
+    "support": ("support", "soutien", "apoyo", "appui"),
     "regional": ("regional", "intergovernmental", "intergouvernemental",
                  "intergubernamental", "igo", "oig"),
     "enforcement": ("enforcement", "execution", "ejecucion", "enforce", "executer",
-                    "ejecutar", "serve"),
+                    "ejecutar"),
     "universality": ("universality", "universalite", "universalidad", "ratification",
                      "ratificacion", "ratify", "ratifier", "ratificar"),
     "agenda": ("agenda item", "point de l ordre du jour", "tema del programa",
-               "ordre du jour", "agenda", "programa", "standing item"),
+               "ordre du jour", "agenda", "standing item"),
     "66": ("66", "sixty six", "soixante six", "sesenta y seis"),
     "witness protection": ("protection programme", "iccpp", "protection program",
                            "programme de protection", "programa de proteccion"),
-    "money": ("money", "fund", "funding", "budget", "financial", "argent", "fonds",
+    "money": ("money", "fund", "funding", "budget", "financial", "fonds",
               "financement", "dinero", "fondos", "financiacion", "presupuesto"),
 }

@@ -17,11 +17,12 @@ from functools import lru_cache
 from bot.kb.synonyms import CONCEPT_GROUPS, STOPWORDS
 
 STEM_LENGTH = 6
+PHRASE_PART_WEIGHT = 0.5
 CONCEPT_PREFIX = "zz"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # "art 88", "art. 87(7)", "article 88", "artículo 88", "arts 86 and 88" -> art86 art88
 _ARTICLE = re.compile(r"\b(?:art(?:icle|iculo|s)?s?|article)\b\.?\s*((?:\d+\s*(?:\(\w+\)\s*)*"
-                      r"(?:,|and|et|y|&|-|to|a)?\s*)+)")
+                      r"(?:,|and|et|y|&|to|a)?\s*)+)")
 _PART = re.compile(r"\b(?:parts?|partie|chapitre|chapter|partes?)\s+((?:(?:\d+|ix|x)\s*"
                    r"(?:,|and|et|y|&|-|to|a)?\s*)+)\b")
 _RULE = re.compile(r"\b(?:rule|regle|regla)\s+(\d+)")
@@ -128,19 +129,26 @@ def _acronyms(raw: str) -> list[str]:
     return [concept_term(_ACRONYM_CASE[w]) for w in _WORD.findall(raw) if w in _ACRONYM_CASE]
 
 
-def _phrase_concepts(stems: list[str]) -> Iterator[str]:
-    """Concept names whose phrases occur in the stemmed token list."""
+def _phrase_concepts(tokens: list[str]) -> Iterator[tuple[str, int, int]]:
+    """(concept, start, length) for each concept phrase in the token list (compared stemmed).
+
+    A one-word phrase never fires on a stop word: "avoirs" (assets) is a concept, "avoir"
+    (to have) is not.
+    """
+    stems = [stem(t) for t in tokens]
     for index in range(len(stems)):
         for phrase, name in CONCEPTS.get(stems[index], ()):
+            if len(phrase) == 1 and tokens[index] in ALL_STOPWORDS:
+                continue
             if tuple(stems[index:index + len(phrase)]) == phrase:
-                yield name
+                yield name, index, len(phrase)
 
 
 def index_terms(text: str) -> list[str]:
     """The terms a piece of topic text is indexed under: stems, numbers and concepts."""
     folded, special = _special_terms(fold(text))
     tokens = _WORD.findall(folded)
-    concepts = [concept_term(name) for name in _phrase_concepts([stem(t) for t in tokens])]
+    concepts = [concept_term(name) for name, _, _ in _phrase_concepts(tokens)]
     out = [stem(t) for t in tokens if t not in ALL_STOPWORDS]
     return out + special + _acronyms(text) + concepts
 
@@ -149,23 +157,31 @@ def analyze(question: str) -> tuple[list[Term], list[str]]:
     """(weighted terms, the plain content words) of a member's question.
 
     Stop words go before stemming, except where a lower-case "un"/"au" is clearly the acronym
-    (an English question); concept terms count a little less than the member's own words.
+    (an English question). A multi-word phrase ("refuses to cooperate") counts as its concept,
+    its words a little; a one-word synonym counts a little less than the member's own word.
     """
     folded, special = _special_terms(fold(question))
     tokens = _WORD.findall(folded)
-    lang = guess_lang(tokens)
-    concepts = _acronyms(question) + [concept_term(n)
-                                      for n in _phrase_concepts([stem(t) for t in tokens])]
-    if lang == "en":
-        concepts += [concept_term(t) for t in tokens if t in ("un", "au")]
-    content = [t for t in tokens if t not in ALL_STOPWORDS]
+    matches = list(_phrase_concepts(tokens))
+    in_phrase = {i for _, start, length in matches if length > 1
+                 for i in range(start, start + length)}
     terms: dict[str, Term] = {}
-    for token in content:
-        term = stem(token)
-        kind = "number" if token.isdigit() else "word"
-        terms.setdefault(term, Term(term, 1.0, kind))
+    for index, token in enumerate(tokens):
+        if token not in ALL_STOPWORDS:
+            term = stem(token)
+            weight = PHRASE_PART_WEIGHT if index in in_phrase else 1.0
+            if weight > terms.get(term, Term(term, 0.0, "")).weight:
+                terms[term] = Term(term, weight, "number" if token.isdigit() else "word")
     for term in special:
         terms[term] = Term(term, 1.5, "concept")
-    for term in concepts:
+    for name, _, length in matches:
+        phrase = length > 1
+        terms.setdefault(concept_term(name), Term(concept_term(name), 1.0 if phrase else 0.8,
+                                                  "phrase" if phrase else "concept"))
+    acronyms = _acronyms(question)
+    if guess_lang(tokens) == "en":
+        acronyms += [concept_term(t) for t in tokens if t in ("un", "au")]
+    for term in acronyms:
         terms.setdefault(term, Term(term, 0.8, "concept"))
+    content = [t for t in tokens if t not in ALL_STOPWORDS]
     return list(terms.values()), content
