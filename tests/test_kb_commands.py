@@ -1,6 +1,15 @@
 """/ask, /topic, /topics and their buttons, through the real command tree against the fake."""
 
+import shutil
+
+import pytest
+
+from bot.client import CoalitionBot
+from bot.config import Settings
+from bot.fakediscord.harness import Harness
 from bot.kb.gaps import GapStore
+from bot.storage import Database
+from tests.kb_eval_helpers import ROOT
 
 ASK = "who chaired the cooperation session in Kampala"
 
@@ -160,3 +169,46 @@ async def test_topics_menu_opens_a_topic(world):
     assert opened.embeds[0]["title"] == world.bot.kb.topics["civil-society"].title("en")
     crafted = await world.h.click(reply, "kb:browse:0", values=["../../etc"], check=False)
     assert crafted.ephemeral and "no longer" in crafted.content
+
+
+@pytest.fixture
+async def own_data(fake, tmp_path):
+    """A bot whose data/ is a scratch copy, so a test may break and fix topic files."""
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    guild_id = fake.add_guild(name="Scratch", preferred_locale="en-US")
+    fake.add_channel(guild_id, "general")
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    settings = Settings(token="fake-token-" + "y" * 40, db_path=db.path, guild_id=None,
+                        api_base=fake.api_base, gateway_url=fake.gateway_url,
+                        log_level="DEBUG", data_dir=tmp_path / "data")
+    bot = CoalitionBot(settings, db, sync_commands=False, background_tasks=False)
+    h = Harness(fake, bot)
+    await h.start()
+    try:
+        yield h, guild_id, h.moderator(guild_id), tmp_path / "data" / "topics"
+    finally:
+        await h.close()
+        await db.close()
+
+
+async def test_reload_reports_errors_and_keeps_serving(own_data):
+    h, guild_id, moderator, topics = own_data
+    path = topics / "pledges.yaml"
+    good = path.read_text(encoding="utf-8")
+    path.write_text(good.replace("\nes:\n", "\nspanish:\n"), encoding="utf-8")
+    reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
+    assert "pledges.yaml" in reply.content and "'es' is missing" in reply.content
+    assert "13" in reply.content
+    answer = await h.slash("ask", {"question": "Kampala pledges"}, user=moderator,
+                           guild_id=guild_id, locale="es-ES")
+    assert answer.embeds[0]["title"] == h.bot.kb.topics["pledges"].title("es")
+    path.write_text(good.replace('title: "Pledges', 'title: "Renamed pledges', 1), encoding="utf-8")
+    reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
+    assert "13 topics" in reply.content and "pledges.yaml" not in reply.content
+    shown = await h.slash("topic", {"name": "pledges"}, user=moderator, guild_id=guild_id)
+    assert shown.embeds[0]["title"].startswith("Renamed pledges")
+
+
+async def test_kb_is_on_the_bot_for_other_features(world):
+    assert set(world.bot.kb.topics) >= {"pledges", "parts-9-and-10"}
+    assert world.bot.get_cog("Ask").kb is world.bot.kb is world.bot.get_cog("KbAdmin").kb
