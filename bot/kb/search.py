@@ -70,10 +70,6 @@ class Hit:
 class Query:
     terms: tuple[Term, ...]
 
-    @property
-    def empty(self) -> bool:
-        return not self.terms
-
 
 class SearchIndex:
     def __init__(self, topics: Mapping[str, Topic]) -> None:
