@@ -65,6 +65,7 @@ class Document:
     conditional: bool = True  # answer 304 to a matching If-None-Match / If-Modified-Since
     status: int = 200
     delay: float = 0.0
+    chunked: bool = False  # no Content-Length: the reader must count what arrives
     last_modified: str = "Wed, 01 May 2024 12:00:00 GMT"
 
     @property
@@ -124,9 +125,27 @@ class FeedServer:
         validators = {"ETag": doc.etag, "Last-Modified": doc.last_modified}
         if doc.conditional and _not_modified(request, doc):
             return self._log(request, headers, web.Response(status=304, headers=validators))
+        if doc.chunked:
+            return await self._stream(request, headers, doc)
         response = web.Response(body=doc.body, headers={
             **(validators if doc.conditional else {}), "Content-Type": doc.content_type})
         return self._log(request, headers, response)
+
+    async def _stream(self, request: web.Request, headers: dict[str, str],
+                      doc: Document) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": doc.content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        sent = 0
+        try:
+            for start in range(0, len(doc.body), 16384):
+                await response.write(doc.body[start:start + 16384])
+                sent += len(doc.body[start:start + 16384])
+            await response.write_eof()
+        except (ConnectionResetError, RuntimeError):
+            pass  # the client stopped reading, as a size cap should
+        self.requests.append(Seen(request.path, headers, response.status, sent))
+        return response
 
     def _log(self, request: web.Request, headers: dict[str, str],
              response: web.Response) -> web.Response:

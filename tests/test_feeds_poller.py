@@ -164,6 +164,7 @@ async def test_removed_feed_item_does_not_come_back(db, server, poller):
     (Document(b"<html><body>Not a feed</body></html>", content_type="text/html"), "not_a_feed"),
     (Document(b"<rss version='2.0'><channel><item><title>broken"), "not_a_feed"),
     (Document(rss(entries(300))), "too_large"),
+    (Document(rss(entries(300)), chunked=True), "too_large"),
     (Document(rss(entries(1)), delay=1.0), "timeout"),
     (Document(b"", status=500), "http"),
 ])

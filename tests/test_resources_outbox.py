@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.client import CoalitionBot
@@ -220,3 +221,42 @@ async def test_each_server_announces_only_its_own_resources(world):
     assert len(world.fake.messages[mine]) == 1
     assert world.fake.messages[world.other_channel_id] == []
     assert await outbox(world, world.other_guild_id) == []
+
+
+async def wait_for(condition, timeout=5.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_with_background_tasks_the_poster_runs_by_itself_and_stops_on_close(world):
+    """The only test with the loops on: seeds load when the server is seen, a new resource is
+    posted without anyone calling run_once, and closing the bot ends the loops."""
+    await world.h.close()  # the fixture's bot stays idle from here on
+    db = await Database.open(world.db.path)
+    bot = CoalitionBot(make_settings(world.fake, db.path), db, sync_commands=False,
+                       background_tasks=True)
+    h = Harness(world.fake, bot)
+    await h.start()
+    try:
+        async def seeded():
+            return await db.fetchval("SELECT count(*) FROM resource_seeded") == 2
+        await wait_for(seeded)
+        await h.slash("config announcements", {"channel": world.channel_id}, user=world.moderator)
+        await h.slash("resource add", {"url": "https://a.example.org/bg", "title": "By itself"},
+                      user=world.moderator)
+
+        async def posted():
+            return len(world.fake.messages[world.channel_id]) == 1
+        await wait_for(posted)
+        loops = [t for t in asyncio.all_tasks() if t.get_name().startswith("resources-loop-")]
+        assert sorted(t.get_name() for t in loops) == ["resources-loop-feeds",
+                                                       "resources-loop-outbox"]
+    finally:
+        await h.close()
+        await db.close()
+    await asyncio.sleep(0)
+    assert all(t.done() for t in loops)
+    assert await world.db.fetchval("SELECT state FROM outbox") == "sent"
