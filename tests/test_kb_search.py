@@ -85,3 +85,11 @@ def test_autocomplete_ranks_by_the_index(kb):
     assert kb.complete("recomend", "es")[0].slug == "recommendations-66"
     assert kb.complete("zzzzqqq", "en") == []
     assert len(kb.complete("a", "en", limit=25)) <= 25
+
+
+def test_vague_questions_still_rank_but_are_not_confident(kb):
+    answer = kb.ask("kampala")
+    assert answer.hits and answer.best is None
+    assert "stocktaking" in [h.slug for h in answer.hits] or "outcome-document" in [
+        h.slug for h in answer.hits]
+    assert kb.ask("the what and").hits == []

@@ -41,6 +41,7 @@ UNKNOWN_IDF = 1.0
 # when two adjacent question terms are adjacent there too.
 NAME_BONUS = 1.0
 PHRASE_BONUS = 0.5
+NEAREST_CUTOFF = 70.0
 
 _SCHEMA = """
 CREATE VIRTUAL TABLE docs USING fts5(
@@ -92,6 +93,10 @@ class SearchIndex:
         for word in sorted(self._words):
             self._vocabulary.setdefault(word[0], []).append(word)
         self._corrections: dict[str, str | None] = {}
+        self._name_texts = [fold(n) for t in self.topics.values() for x in t.text.values()
+                            for n in (x.title, *x.aliases)]
+        self._name_slugs = [t.slug for t in self.topics.values() for x in t.text.values()
+                            for _ in (x.title, *x.aliases)]
         self._postings: dict[str, dict[str, float]] = {}
         self._prefix_cache: dict[tuple[str, str], list[str]] = {}
         weights = ", ".join(str(w) for w in WEIGHTS)
@@ -170,7 +175,20 @@ class SearchIndex:
         return Query(tuple([*known.values(), *unknown][:MAX_TERMS]))
 
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
-        return self.run(self.parse(question), limit=limit)
+        return self.run(self.parse(question), limit=limit) or self.nearest(question, limit)
+
+    def nearest(self, question: str, limit: int) -> list[Hit]:
+        """When no term matched: the topics whose titles or aliases look most like the text.
+
+        Never confident (score 0), but /ask can still offer them and the CLI still ranks.
+        """
+        content = [w for w in words(question) if w not in ALL_STOPWORDS]
+        if len("".join(content)) < 3:
+            return []
+        found = process.extract(" ".join(content), self._name_texts, scorer=fuzz.WRatio,
+                                score_cutoff=NEAREST_CUTOFF, limit=limit * 8)
+        ranked = dict.fromkeys(self._name_slugs[index] for _, _, index in found)
+        return [Hit(slug, 0.0, 0.0) for slug in list(ranked)[:limit]]
 
     def _possible(self, query: Query) -> float:
         """The score of a topic matching every term of the question as well as BM25 allows.
@@ -207,9 +225,10 @@ class SearchIndex:
         return [self._postings[t] for t in terms]
 
     def run(self, query: Query, *, limit: int = 5) -> list[Hit]:
-        # A term every topic contains cannot rank anything.
-        searchable = [t for t in query.terms
-                      if t.term in self._df and self._topic_df[t.term] < len(self.topics)]
+        searchable = [t for t in query.terms if t.term in self._df]
+        # A term every topic contains ranks nothing beside rarer ones: skip it unless alone.
+        telling = [t for t in searchable if self._topic_df[t.term] < len(self.topics)]
+        searchable = telling or searchable
         if not searchable:
             return []
         scores: dict[str, float] = {}
