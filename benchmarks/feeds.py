@@ -93,7 +93,7 @@ async def run(feeds: int, items: int) -> None:
     await server.start()
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "bench.sqlite3")
-        fetcher = FeedFetcher(max_bytes=10_000_000)
+        fetcher = FeedFetcher(max_bytes=10_000_000, allow_private=True)
         poller = Poller(db, fetcher, batch=feeds)
         try:
             await measure(server, db, poller, feeds, items)

@@ -57,7 +57,8 @@ class Feeds(commands.Cog):
 
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
-        self.fetcher = FeedFetcher()
+        # Against a fake Discord (tests, the local console) feeds are served from this machine.
+        self.fetcher = FeedFetcher(allow_private=not bot.settings.uses_real_discord)
         self.poller = Poller(bot.db, self.fetcher, on_disabled=self.feed_disabled,
                              on_queued=self.queued)
         self.loop = Periodic("feeds", self.poller.poll_due, interval=POLL_INTERVAL)

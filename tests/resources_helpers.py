@@ -66,6 +66,7 @@ class Document:
     status: int = 200
     delay: float = 0.0
     chunked: bool = False  # no Content-Length: the reader must count what arrives
+    location: str | None = None  # with a 3xx status: where to go instead
     last_modified: str = "Wed, 01 May 2024 12:00:00 GMT"
 
     @property
@@ -121,7 +122,9 @@ class FeedServer:
         if doc.delay:
             await asyncio.sleep(doc.delay)
         if doc.status != 200:
-            return self._log(request, headers, web.Response(status=doc.status, text="error"))
+            extra = {"Location": doc.location} if doc.location else {}
+            return self._log(request, headers,
+                             web.Response(status=doc.status, text="error", headers=extra))
         validators = {"ETag": doc.etag, "Last-Modified": doc.last_modified}
         if doc.conditional and _not_modified(request, doc):
             return self._log(request, headers, web.Response(status=304, headers=validators))

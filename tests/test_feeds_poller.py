@@ -8,6 +8,7 @@ import pytest
 
 from bot.resources.clock import parse_iso
 from bot.resources.feeds import FeedRefused, Poller
+from bot.resources.feedstore import Validators
 from bot.resources.fetch import USER_AGENT, FeedError, FeedFetcher
 from bot.resources.store import ResourceStore
 from bot.storage import Database
@@ -41,7 +42,7 @@ async def poller(db):
     async def on_disabled(feed, error):
         disabled.append((feed.id, error))
 
-    fetcher = FeedFetcher(timeout=0.3, max_bytes=20_000)
+    fetcher = FeedFetcher(timeout=0.3, max_bytes=20_000, allow_private=True)
     p = Poller(db, fetcher, max_failures=3, on_disabled=on_disabled)
     p.disabled_reports = disabled
     yield p
@@ -262,3 +263,29 @@ async def test_unchanged_body_without_validators_is_not_parsed_again(db, server,
     assert result.status == "unchanged"
     assert "If-None-Match" not in server.requests_for("plain")[-1].headers
     assert (await poller.feeds.get(GUILD, feed.id)).body_sha256 is not None
+
+
+async def test_private_addresses_are_refused_unless_allowed(db, server):
+    server.documents["rss"] = Document(rss(entries(1)))
+    strict = FeedFetcher(timeout=1.0)
+    try:
+        with pytest.raises(FeedError) as caught:
+            await strict.fetch(server.url("rss"), Validators())
+        assert caught.value.reason == "private_address"
+        with pytest.raises(FeedError) as caught:
+            await strict.fetch(f"http://localhost:{server.port}/rss", Validators())
+        assert caught.value.reason == "network"
+    finally:
+        await strict.close()
+    assert server.requests == []
+
+
+async def test_redirects_are_followed_a_few_times(db, server, poller):
+    server.documents["rss"] = Document(rss(entries(2)))
+    server.documents["old"] = Document(b"", status=301, location="/rss")
+    server.documents["loop"] = Document(b"", status=302, location="/loop")
+    _, seen = await add(poller, server, "old")
+    assert seen == 2
+    with pytest.raises(FeedError) as caught:
+        await add(poller, server, "loop")
+    assert "redirects" in caught.value.detail

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 import logging
+import socket
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +19,8 @@ from typing import Any
 
 import aiohttp
 import feedparser
+import yarl
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.resources.feedstore import Validators
 from bot.resources.store import NewResource
@@ -31,6 +35,8 @@ ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, tex
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_BYTES = 2_000_000
 MAX_ITEMS = 200
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
 VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "dailymotion.com")
 
 
@@ -59,23 +65,67 @@ class Item:
     resource: NewResource
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _public(address: str) -> bool:
+    host = address.split("%", maxsplit=1)[0]
+    return _is_address(host) and ipaddress.ip_address(host).is_global
+
+
+class PublicResolver(AbstractResolver):
+    """Names that resolve only to private, loopback or link-local addresses are refused: any
+    server's moderators can add a feed, and the bot's own network is not theirs to probe."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        found = [r for r in await self._inner.resolve(host, port, family) if _public(r["host"])]
+        if not found:
+            raise OSError(f"{host} has no public address")
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
 class FeedFetcher:
-    """One aiohttp session for all feeds, opened on first use and closed with the cog."""
+    """One aiohttp session for all feeds, opened on first use and closed with the cog.
+
+    `allow_private` is for the tests and the local console, whose feeds live on 127.0.0.1."""
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                 user_agent: str = USER_AGENT) -> None:
+                 user_agent: str = USER_AGENT, allow_private: bool = False) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.user_agent = user_agent
+        self.allow_private = allow_private
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            resolver = None if self.allow_private else PublicResolver()
             self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=resolver, limit=32),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
             )
         return self._session
+
+    def _check_host(self, url: yarl.URL) -> None:
+        """Literal addresses skip the resolver, so they are checked here, on every redirect."""
+        if url.scheme not in ("http", "https"):
+            raise FeedError("network", "not http(s)")
+        host = (url.host or "").split("%", maxsplit=1)[0]
+        if not self.allow_private and _is_address(host) and not _public(host):
+            raise FeedError("private_address")
 
     async def close(self) -> None:
         if self._session is not None:
@@ -88,13 +138,21 @@ class FeedFetcher:
             headers["If-None-Match"] = previous.etag
         if previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
+        target = yarl.URL(url)
         try:
-            async with self.session().get(url, headers=headers, max_redirects=5) as response:
-                return await self._read(response, previous)
+            for _ in range(MAX_REDIRECTS + 1):
+                self._check_host(target)
+                async with self.session().get(target, headers=headers,
+                                              allow_redirects=False) as response:
+                    location = response.headers.get("Location")
+                    if response.status not in REDIRECTS or not location:
+                        return await self._read(response, previous)
+                target = response.url.join(yarl.URL(location))
         except TimeoutError as exc:
             raise FeedError("timeout", f"{self.timeout:g} s") from exc
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             raise FeedError("network", type(exc).__name__) from exc
+        raise FeedError("network", "too many redirects")
 
     async def _read(self, response: aiohttp.ClientResponse, previous: Validators) -> Fetched:
         fresh = Validators(etag=response.headers.get("ETag"),
