@@ -258,7 +258,7 @@ class SearchIndex:
         """Topics for an autocomplete box: all of them for an empty box, else the best matches."""
         if not fold(partial).strip():
             return sorted(self.topics.values(), key=lambda t: fold(t.title(lang)))[:limit]
-        ranked = [h.slug for h in self.search(partial, limit=limit)]
+        ranked = [h.slug for h in self.run(self.parse(partial), limit=limit)]
         last = words(partial)[-1:] if not partial[-1:].isspace() else []
         if last and len(last[0]) >= 2:
             ranked += self._prefixed(last[0][:STEM_LENGTH], lang)
