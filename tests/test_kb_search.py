@@ -25,9 +25,11 @@ def test_eval_set_top1_at_least_90_percent(kb):
 
 
 def test_extra_set_generalises(kb):
-    score = evaluate(kb, load_questions(EXTRA))
-    assert score.top1_rate >= 0.85, "\n".join(score.misses)
-    assert score.top3_rate >= 0.90, "\n".join(score.misses)
+    questions = load_questions(EXTRA)
+    assert len(questions) >= 30
+    score = evaluate(kb, questions)
+    assert score.top1_rate >= 0.88, "\n".join(score.misses)
+    assert score.top3_rate >= 0.95, "\n".join(score.misses)
 
 
 @pytest.mark.parametrize(("question", "slug"), [

@@ -29,7 +29,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         s t d ll re ve m
         """),
     "fr": _set("""
-        a ai au aux avec avez avoir c ca ce cela ces cet cette ceux comment dans de des du
+        a ai au aux avec avez avoir c d j ca ce cela ces cet cette ceux comment dans de des du
         elle elles en est et etaient etait ete etre eu fait faire il ils je l la le les leur
         leurs lui m ma mais me mes moi mon n ne nos notre nous on ont ou par pas peut peux
         plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se ses

@@ -78,6 +78,9 @@ def _concept_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
 
 CONCEPTS = _concept_table()
 ALL_STOPWORDS = frozenset().union(*STOPWORDS.values())
+# Small words only one of the languages uses: the clues for guessing a question's language.
+_DISTINCTIVE = {lang: stops - frozenset().union(*(o for k, o in STOPWORDS.items() if k != lang))
+                for lang, stops in STOPWORDS.items()}
 
 
 def concept_term(name: str) -> str:
@@ -88,7 +91,7 @@ def guess_lang(tokens: Iterable[str]) -> str | None:
     """The language whose distinctive small words the text uses most; None when unclear."""
     counts = dict.fromkeys(STOPWORDS, 0)
     for token in tokens:
-        for lang, stops in STOPWORDS.items():
+        for lang, stops in _DISTINCTIVE.items():
             if token in stops:
                 counts[lang] += 1
     best = max(counts, key=lambda lang: counts[lang])
