@@ -99,6 +99,7 @@ class SearchIndex:
                             for _ in (x.title, *x.aliases)]
         self._postings: dict[str, dict[str, float]] = {}
         self._prefix_cache: dict[tuple[str, str], list[str]] = {}
+        self._titles: dict[str, dict[str, str]] = {}
         weights = ", ".join(str(w) for w in WEIGHTS)
         self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
         # Common terms are the costly ones (bm25() runs once per matching row): fetch them now.
@@ -282,7 +283,9 @@ class SearchIndex:
         return found
 
     def _fuzzy_titles(self, partial: str, lang: str) -> list[str]:
-        titles = {slug: fold(t.title(lang)) for slug, t in self.topics.items()}
+        titles = self._titles.get(lang)
+        if titles is None:
+            titles = self._titles[lang] = {s: fold(t.title(lang)) for s, t in self.topics.items()}
         found = process.extract(fold(partial), titles, scorer=fuzz.partial_ratio,
                                 score_cutoff=70, limit=10)
         return [str(key) for _, _, key in found]
