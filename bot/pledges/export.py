@@ -19,10 +19,13 @@ Rows come oldest first (created_at, then id).
 
 CSV: UTF-8 with a byte-order mark (so Excel shows é and ñ), comma separated, CRLF line ends,
 a header row, every text cell in double quotes (inner quotes doubled, line breaks kept inside
-the quotes, as RFC 4180 says), numbers bare. A cell starting with `=`, `+`,
-`-`, `@`, tab or carriage return gets a leading `'` so a spreadsheet shows it as text instead of
-running it as a formula (members' text is untrusted). JSON: one array of objects, UTF-8, values
-exactly as stored (no such prefix: JSON is read by programs, not spreadsheets).
+the quotes, as RFC 4180 says), numbers bare. A cell starting with `=`, `+`, `-`, `@`, tab or
+carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it as
+a formula (members' text is untrusted); `status` and `region` are held by the schema to fixed
+words, so they never start that way.
+
+JSON: one array of objects, UTF-8, values exactly as stored (no `'` prefix: JSON is read by
+programs, not spreadsheets).
 """
 
 from __future__ import annotations
