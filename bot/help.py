@@ -48,7 +48,7 @@ def help_lines(commands: Iterable[AnyCommand], lang: str, *, moderator: bool) ->
     """(member lines, moderator lines); the second is empty for members."""
     members: list[str] = []
     moderators: list[str] = []
-    for command in sorted(leaf_commands(commands), key=lambda c: c.qualified_name):
+    for command in sorted(leaf_commands(commands), key=lambda c: localized_path(c, lang)):
         line = f"`{localized_path(command, lang)}`: {localized(command, 'description', lang)}"
         if is_moderator_command(command):
             if moderator:

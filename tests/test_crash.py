@@ -43,7 +43,8 @@ async def builder(fake, tmp_path) -> AsyncIterator[Harness]:
         await db.close()
 
 
-async def start_bot(fake, db_path: Path, log_path: Path) -> asyncio.subprocess.Process:
+async def start_bot(fake, db_path: Path, log_path: Path, *, identifies: int = 1
+                    ) -> asyncio.subprocess.Process:
     env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
            "DISCORD_GATEWAY_URL": fake.gateway_url, "COALITION_DB": str(db_path),
            "LOG_LEVEL": "INFO"}
@@ -53,7 +54,7 @@ async def start_bot(fake, db_path: Path, log_path: Path) -> asyncio.subprocess.P
             sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        await fake.wait_for_identify(timeout=START_TIMEOUT)
+        await fake.wait_for_identify(identifies, timeout=START_TIMEOUT)
         await fake.gateway.barrier(START_TIMEOUT)  # READY and GUILD_CREATE parsed
     except BaseException:
         process.kill()

@@ -110,7 +110,7 @@ class Console:
             chosen = _pick(control, value)
             values = [chosen]
         reply = await self.world.h.click(control.message, custom_id=control.custom_id,
-                                         user=self.user, values=values)
+                                         user=self.user, values=values, locale=LOCALES[self.lang])
         await self.show(reply, ask)
 
     async def show(self, reply: Any, ask: Ask) -> None:
@@ -138,7 +138,8 @@ class Console:
                 return
             answers[field["custom_id"]] = answer
         self.say("  └ sent")
-        await self.show(await self.world.h.submit_modal(reply, answers, user=self.user), ask)
+        await self.show(await self.world.h.submit_modal(reply, answers, user=self.user,
+                                                         locale=LOCALES[self.lang]), ask)
 
     async def ask_field(self, field: dict[str, Any], ask: Ask) -> Any:
         label = field.get("label") or field.get("custom_id")
@@ -199,7 +200,8 @@ async def run_console(settings: Settings, script: str | None = None) -> int:
     async def ask(prompt: str) -> str | None:
         if lines is not None:
             answer = next(lines, None)
-            print(prompt + (answer if answer is not None else ""), file=sys.stdout)
+            if answer is not None:
+                print(prompt + answer, file=sys.stdout)
             return answer
         try:
             return await asyncio.to_thread(input, prompt)

@@ -15,6 +15,10 @@ from bot.fakediscord.server import FakeDiscord
 from bot.storage import Database
 
 CONSOLE_TOKEN = "console-token-" + "x" * 40
+# Fixed ids, so pledges and settings made in one console session are there in the next.
+CONSOLE_GUILD_ID = 1_000_000_000_000_000_001
+CONSOLE_MEMBER_ID = 1_000_000_000_000_000_101
+CONSOLE_MODERATOR_ID = 1_000_000_000_000_000_102
 
 
 @dataclass
@@ -36,6 +40,8 @@ def quiet_logs() -> None:
     root.setLevel(logging.WARNING)
     for name in ("discord", "bot", "cogs", "aiohttp"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Voice support is irrelevant here; its missing-library notice would only confuse.
+    logging.getLogger("discord.client").setLevel(logging.ERROR)
 
 
 @asynccontextmanager
@@ -45,7 +51,8 @@ async def console_world(settings: Settings) -> AsyncIterator[ConsoleWorld]:
     await fake.start()
     db: Database | None = None
     try:
-        guild_id = fake.add_guild(name="Coalition console", preferred_locale="en-US")
+        guild_id = fake.add_guild(name="Coalition console", preferred_locale="en-US",
+                                  guild_id=CONSOLE_GUILD_ID)
         channels = {
             "general": fake.add_channel(guild_id, "general"),
             "announcements": fake.add_channel(guild_id, "announcements", type=5),
@@ -64,8 +71,8 @@ async def console_world(settings: Settings) -> AsyncIterator[ConsoleWorld]:
         try:
             yield ConsoleWorld(
                 fake=fake, h=h, bot=bot, guild_id=guild_id, channel_id=channels["general"],
-                member=h.member(guild_id, name="member"),
-                moderator=h.moderator(guild_id, name="moderator"),
+                member=h.member(guild_id, name="member", user_id=CONSOLE_MEMBER_ID),
+                moderator=h.moderator(guild_id, name="moderator", user_id=CONSOLE_MODERATOR_ID),
                 channels=channels, roles=roles,
             )
         finally:

@@ -74,8 +74,9 @@ class FakeWorld:
 
     # -- servers --------------------------------------------------------------------------------
     def add_guild(self, name: str = "Test Server", preferred_locale: str = "en-US", *,
-                  owner_id: int | None = None) -> int:
-        guild_id = self.snowflake()
+                  owner_id: int | None = None, guild_id: int | None = None) -> int:
+        """A fixed `guild_id` lets the console find its data again in the next session."""
+        guild_id = guild_id or self.snowflake()
         guild = guild_payload(guild_id, name, owner_id=owner_id or self.snowflake(),
                               preferred_locale=preferred_locale)
         guild["roles"].append(role_payload(guild_id, "@everyone",
