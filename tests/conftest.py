@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot.fakediscord.harness import Harness
 
 from bot.client import CoalitionBot
 from bot.config import Settings
+from bot.fakediscord.harness import Harness
 from bot.fakediscord.server import FakeDiscord
 from bot.storage import Database
 
