@@ -18,7 +18,7 @@ console: $(STAMP)
 	$(VENV)/bin/coalition-bot console
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot cogs tests benchmarks
+	$(VENV)/bin/ruff check --no-cache bot cogs tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
