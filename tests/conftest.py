@@ -52,7 +52,10 @@ class World:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
+async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeDiscord]:
+    """Fails the test on a request the fake did not understand, and on any refusal Discord
+    would have sent (over-long embed, double reply...) unless the test provokes refusals on
+    purpose and says so with `@pytest.mark.allow_rejections`."""
     server = FakeDiscord()
     await server.start()
     try:
@@ -60,6 +63,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
     finally:
         await server.close()
     assert server.errors == [], server.errors
+    if request.node.get_closest_marker("allow_rejections") is None:
+        assert server.rejections == [], server.rejections
 
 
 @pytest.fixture

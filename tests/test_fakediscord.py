@@ -257,6 +257,7 @@ async def test_member_and_role_options_are_resolved(tiny: Tiny) -> None:
     assert set(resolved) == {"users", "members", "roles"}
 
 
+@pytest.mark.allow_rejections
 async def test_messages_over_discord_limits_are_refused(tiny: Tiny) -> None:
     r = await tiny.h.slash("ramble")
     assert r.callback_type is None
@@ -312,6 +313,7 @@ async def test_default_permissions_hide_commands_unless_crafted(tiny: Tiny) -> N
     assert crafted.content == "allowed=False"
 
 
+@pytest.mark.allow_rejections
 async def test_changes_after_start_reach_an_injected_bot(tiny: Tiny) -> None:
     channel_id = tiny.fake.add_channel(tiny.guild_id, "late")
     assert tiny.bot.get_channel(channel_id) is not None
@@ -325,6 +327,7 @@ async def test_changes_after_start_reach_an_injected_bot(tiny: Tiny) -> None:
 
 # -- Discord's refusals and strictness -------------------------------------------------------------
 
+@pytest.mark.allow_rejections
 async def test_second_callback_is_rejected_with_40060(tiny: Tiny) -> None:
     payload = tiny.h.slash_payload("hello")
     first = await tiny.h.raw_interaction(payload)
@@ -336,6 +339,7 @@ async def test_second_callback_is_rejected_with_40060(tiny: Tiny) -> None:
     assert tiny.bot.tree.errors[-1].code == 40060
 
 
+@pytest.mark.allow_rejections
 async def test_late_callback_is_unknown_interaction(tiny: Tiny) -> None:
     tiny.fake.interaction_deadline = 0.05
     r = await tiny.h.slash("sleepy", {"seconds": 0.1})
@@ -384,6 +388,7 @@ async def test_repeated_nonce_returns_the_original_message(tiny: Tiny) -> None:
     assert len(tiny.fake.messages[tiny.channel_id]) == 2
 
 
+@pytest.mark.allow_rejections
 async def test_crosspost_only_in_announcement_channels(tiny: Tiny) -> None:
     guild = tiny.bot.get_guild(tiny.guild_id)
     assert guild is not None
@@ -397,6 +402,7 @@ async def test_crosspost_only_in_announcement_channels(tiny: Tiny) -> None:
         await plain.publish()
 
 
+@pytest.mark.allow_rejections
 async def test_command_sync_is_validated_like_discord(tiny: Tiny) -> None:
     synced = await tiny.bot.tree.sync()
     assert tiny.fake.sync_count == 1

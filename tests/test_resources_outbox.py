@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
 from bot.resources.clock import parse_iso, utcnow
@@ -160,6 +162,7 @@ async def test_a_restart_between_send_and_mark_does_not_post_twice(world):
     assert row["state"] == "sent" and row["message_id"] == int(message["id"])
 
 
+@pytest.mark.allow_rejections
 async def test_a_deleted_channel_is_reported_once_and_rows_are_kept(world):
     doomed = world.fake.add_channel(world.guild_id, "old-news")
     mods = world.fake.add_channel(world.guild_id, "moderators")
