@@ -180,10 +180,9 @@ def _bind(control: Control, message: dict[str, Any]) -> Control:
 
 
 def _messages(reply: Any) -> Iterator[tuple[dict[str, Any], bool]]:
-    if reply.message:
-        yield reply.message, bool(reply.ephemeral)
-    for followup in reply.followups or []:
-        yield followup, bool(int(followup.get("flags") or 0) & 64)
+    """The reply and its follow-ups, each once (a deferred reply's first follow-up is the reply)."""
+    for message in reply.messages():
+        yield message, bool(int(message.get("flags") or 0) & 64)
 
 
 async def run_console(settings: Settings, script: str | None = None) -> int:
