@@ -182,3 +182,19 @@ async def test_refused_submit_does_not_use_up_the_limit(world):
     for _ in range(3):
         await make(world)
     assert len(await pledge_rows(world)) == 3
+
+
+async def test_concurrent_members_each_get_a_receipt_for_their_own_row(world):
+    import asyncio
+
+    members = [world.h.member(world.guild_id, f"m{i}") for i in range(30)]
+    forms = [await world.h.slash("pledge make", user=m) for m in members]
+    replies = await asyncio.gather(*(
+        world.h.submit_modal(form, {**FORM, "pledge_text": f"text of {m.id}"}, user=m)
+        for form, m in zip(forms, members, strict=True)))
+    rows = {r["author_id"]: r for r in await pledge_rows(world)}
+    assert len(rows) == 30
+    for member, reply in zip(members, replies, strict=True):
+        row = rows[member.id]
+        assert row["text"] == f"text of {member.id}"
+        assert f"#{row['id']} saved" in reply.text() and f"text of {member.id}" in reply.text()

@@ -19,7 +19,7 @@ from bot.errors import UserError
 from bot.storage import Database
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-BATCH_LIMIT = 500  # pledges written in one transaction at most
+BATCH_LIMIT = 100  # pledges per transaction: enough to batch a burst, small enough to answer early ones early
 PLEDGE_COLUMNS = ("id, guild_id, author_id, campaign_id, text, on_behalf_of, region, topic, lang, "
                   "status, created_at, updated_at, withdrawn_at")
 COMMENT_COLUMNS = "id, guild_id, author_id, topic, text, lang, created_at"
