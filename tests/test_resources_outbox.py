@@ -10,6 +10,7 @@ import pytest
 from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
 from bot.resources.clock import parse_iso, utcnow
+from bot.resources.store import NewResource, ResourceStore
 from bot.storage import Database
 from tests.conftest import make_settings
 
@@ -263,3 +264,18 @@ async def test_with_background_tasks_the_poster_runs_by_itself_and_stops_on_clos
     await asyncio.sleep(0)
     assert all(t.done() for t in loops)
     assert await world.db.fetchval("SELECT state FROM outbox") == "sent"
+
+
+async def test_a_full_batch_asks_the_loop_to_come_straight_back(world):
+    await set_channel(world, world.channel_id)
+    store = ResourceStore(world.db)
+    sender = poster(world)
+    for i in range(sender.batch + 1):
+        await store.add(world.guild_id, NewResource(url=f"https://a.example.org/{i}", title=f"R{i}"))
+    sender.wakeup.clear()
+    assert await sender.run_once() == sender.batch
+    assert sender.wakeup.is_set()
+    sender.wakeup.clear()
+    assert await sender.run_once() == 1
+    assert not sender.wakeup.is_set()
+    assert len(world.fake.messages[world.channel_id]) == sender.batch + 1

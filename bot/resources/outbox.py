@@ -152,9 +152,12 @@ class Poster:
     async def run_once(self, now: datetime | None = None) -> int:
         """Try every due announcement once; the number posted."""
         moment = now or utcnow()
+        items = await self.outbox.due(moment, self.batch)
         posted = 0
-        for item in await self.outbox.due(moment, self.batch):
+        for item in items:
             posted += await self.deliver(item, moment)
+        if len(items) == self.batch:
+            self.wakeup.set()  # more may be due: the loop comes straight back
         return posted
 
     async def target(self, item: Queued) -> int | None:
