@@ -15,24 +15,19 @@ from bot.guild_settings import MODERATOR_ROLE
 from bot.i18n import lang_of, t
 from bot.permissions import ModeratorGroup
 from bot.regions import REGIONS, region_choices, region_label
+from bot.resources.errors import user_error
 from bot.resources.outbox import Outbox
 from bot.resources.settings import (
     ANNOUNCEMENTS_CHANNEL,
     CROSSPOST,
     MODERATORS_CHANNEL,
+    own_channel,
     region_channel_key,
 )
+from bot.resources.text import InvalidField, valid_region
 
 log = logging.getLogger(__name__)
 Interaction = discord.Interaction[CoalitionBot]
-
-
-def own_channel(interaction: Interaction, channel: Any) -> int:
-    """Only a channel of this server: a crafted id of another server's channel is refused."""
-    guild = interaction.guild
-    if guild is None or guild.get_channel(int(channel.id)) is None:
-        raise UserError("config.error.foreign_channel")
-    return int(channel.id)
 
 
 class Config(commands.Cog):
@@ -66,8 +61,11 @@ class Config(commands.Cog):
     async def region_channel(self, interaction: Interaction, region: str,
                              channel: discord.TextChannel | None = None) -> None:
         assert interaction.guild_id is not None
-        if region not in REGIONS:
-            raise UserError("config.error.bad_region")
+        try:
+            if valid_region(region) is None:
+                raise InvalidField("bad_region")
+        except InvalidField as exc:
+            raise user_error(exc) from exc
         channel_id = None if channel is None else own_channel(interaction, channel)
         await self.bot.guild_settings.set(interaction.guild_id, region_channel_key(region),
                                           channel_id)

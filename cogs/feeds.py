@@ -4,7 +4,7 @@ poller that reads them."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import discord
 from discord import app_commands
@@ -22,6 +22,8 @@ from bot.resources.feeds import FeedRefused, Poller, PollResult
 from bot.resources.feedstore import Feed
 from bot.resources.fetch import FeedError, FeedFetcher
 from bot.resources.notify import tell_moderators
+from bot.resources.render import fit_lines
+from bot.resources.settings import own_channel
 from bot.resources.text import InvalidField, valid_region
 from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
 
@@ -34,18 +36,6 @@ Interaction = discord.Interaction[CoalitionBot]
 def when(stamp: str | None, lang: str) -> str:
     """A Discord timestamp: every member sees it in their own time zone and language."""
     return discord.utils.format_dt(parse_iso(stamp), "R") if stamp else t("feeds.never", lang)
-
-
-def fit(lines: list[str], lang: str, limit: int = EMBED_TEXT) -> str:
-    kept: list[str] = []
-    size = 0
-    for index, line in enumerate(lines):
-        if size + len(line) + 80 > limit:
-            kept.append(t("feeds.more", lang, count=len(lines) - index))
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
 
 
 def short(url: str, width: int = 70) -> str:
@@ -78,15 +68,6 @@ class Feeds(commands.Cog):
         await tell_moderators(self.bot, self.bot.guild_settings, feed.guild_id,
                               "feeds.notice.disabled", url=feed.url, error=error[:200])
 
-    def own_channel(self, interaction: Interaction, channel: Any) -> int | None:
-        """A channel of this server, or a refusal (a crafted id of another server's channel)."""
-        if channel is None:
-            return None
-        guild = interaction.guild
-        if guild is None or guild.get_channel(channel.id) is None:
-            raise UserError("feeds.error.foreign_channel")
-        return int(channel.id)
-
     @feeds.command(name="add", description="Follow a feed; only items published from now on are announced")
     @app_commands.describe(url="The feed's address (RSS or Atom)",
                            channel="Announce its items here instead of the usual channel",
@@ -96,7 +77,7 @@ class Feeds(commands.Cog):
                   channel: discord.TextChannel | None = None, region: str | None = None) -> None:
         assert interaction.guild_id is not None
         lang = lang_of(interaction)
-        channel_id = self.own_channel(interaction, channel)
+        channel_id = None if channel is None else own_channel(interaction, channel)
         try:
             canonical, region = canonical_url(url), valid_region(region)
         except (InvalidURL, InvalidField) as exc:
@@ -112,18 +93,23 @@ class Feeds(commands.Cog):
         await interaction.followup.send(
             t("feeds.add.done", lang, id=feed.id, url=feed.url, count=seen), ephemeral=True)
 
-    @feeds.command(name="list", description="The feeds this server follows")
-    async def list_feeds(self, interaction: Interaction) -> None:
+    async def show_feeds(self, interaction: Interaction, title_key: str,
+                         line: Callable[[Feed, str], str]) -> None:
         assert interaction.guild_id is not None
         lang = lang_of(interaction)
         feeds = await self.poller.feeds.for_guild(interaction.guild_id)
         if not feeds:
             await interaction.response.send_message(t("feeds.none", lang), ephemeral=True)
             return
-        lines = [self.list_line(feed, lang) for feed in feeds]
-        embed = discord.Embed(title=t("feeds.list.title", lang, count=len(feeds)),
-                              description=fit(lines, lang))
+        lines = [line(feed, lang) for feed in feeds]
+        more = t("feeds.more", lang, count="{count}")
+        embed = discord.Embed(title=t(title_key, lang, count=len(feeds)),
+                              description=fit_lines(lines, EMBED_TEXT, more))
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @feeds.command(name="list", description="The feeds this server follows")
+    async def list_feeds(self, interaction: Interaction) -> None:
+        await self.show_feeds(interaction, "feeds.list.title", self.list_line)
 
     @staticmethod
     def list_line(feed: Feed, lang: str) -> str:
@@ -138,15 +124,7 @@ class Feeds(commands.Cog):
 
     @feeds.command(name="status", description="When each feed was last read, its last error, the next try")
     async def status(self, interaction: Interaction) -> None:
-        assert interaction.guild_id is not None
-        lang = lang_of(interaction)
-        feeds = await self.poller.feeds.for_guild(interaction.guild_id)
-        if not feeds:
-            await interaction.response.send_message(t("feeds.none", lang), ephemeral=True)
-            return
-        embed = discord.Embed(title=t("feeds.status.title", lang),
-                              description=fit([self.status_line(f, lang) for f in feeds], lang))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await self.show_feeds(interaction, "feeds.status.title", self.status_line)
 
     @staticmethod
     def status_line(feed: Feed, lang: str) -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.resources.render import fit_lines
 from bot.resources.seed import SeedError, ensure_seeded, load_seed
 from bot.resources.store import NewResource, ResourceStore, fts_query, resource_nonce
 from bot.resources.text import InvalidField, clean_text, parse_published
@@ -158,3 +159,13 @@ async def test_seed_loads_once_per_server_and_is_not_announced(db):
     assert await store.search(GUILD, "bechir") == []
     assert await ensure_seeded(db, OTHER_GUILD, data) >= 2
     assert await db.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+def test_listings_keep_whole_lines_and_say_how_many_were_left_out():
+    lines = [f"line {i} " + "x" * 90 for i in range(60)]
+    text = fit_lines(lines, 4000, "… and {count} more.")
+    kept = text.split("\n")
+    assert len(text) <= 4000 and kept[-1].startswith("… and ")
+    assert kept[-1] == f"… and {60 - (len(kept) - 1)} more."
+    assert all(line in lines for line in kept[:-1])
+    assert fit_lines(lines[:3], 4000, "… and {count} more.") == "\n".join(lines[:3])

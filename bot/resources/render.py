@@ -52,13 +52,22 @@ def resource_line(resource: Resource, lang: str) -> str:
     return " · ".join(parts)
 
 
-def listing_embed(title: str, resources: list[Resource], lang: str) -> discord.Embed:
-    lines: list[str] = []
+def fit_lines(lines: list[str], limit: int, more: str = "") -> str:
+    """As many whole lines as fit in `limit` characters (an embed description holds 4096), then
+    `more` with the number left out ("… and {count} more")."""
+    kept: list[str] = []
     size = 0
-    for resource in resources:
-        line = f"• {resource_line(resource, lang)}"
-        if size + len(line) + 1 > 4000:
+    for index, line in enumerate(lines):
+        if size + len(line) + 1 + len(more) + 8 > limit:
+            if more:
+                kept.append(more.format(count=len(lines) - index))
             break
-        lines.append(line)
+        kept.append(line)
         size += len(line) + 1
-    return discord.Embed(title=title[:256], description="\n".join(lines), colour=EMBED_COLOUR)
+    return "\n".join(kept)
+
+
+def listing_embed(title: str, resources: list[Resource], lang: str) -> discord.Embed:
+    lines = [f"• {resource_line(resource, lang)}" for resource in resources]
+    return discord.Embed(title=title[:256], description=fit_lines(lines, 4000),
+                         colour=EMBED_COLOUR)

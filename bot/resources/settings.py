@@ -6,6 +6,11 @@ Stored in guild_settings through `bot.guild_settings`; the moderator role key li
 
 from __future__ import annotations
 
+from typing import Any
+
+import discord
+
+from bot.errors import UserError
 from bot.guild_settings import GuildSettings
 
 ANNOUNCEMENTS_CHANNEL = "announcements_channel"
@@ -34,3 +39,12 @@ async def announcement_channel(
 
 async def crosspost_enabled(settings: GuildSettings, guild_id: int) -> bool:
     return await settings.get(guild_id, CROSSPOST) == "1"
+
+
+def own_channel(interaction: discord.Interaction[Any], channel: discord.abc.Snowflake) -> int:
+    """The id of a channel of this server; a crafted id of another server's channel is refused
+    (discord.py already drops channels it cannot find in this server; this is the second lock)."""
+    guild = interaction.guild
+    if guild is None or guild.get_channel(channel.id) is None:
+        raise UserError("config.error.foreign_channel")
+    return int(channel.id)
