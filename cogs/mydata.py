@@ -79,8 +79,9 @@ class MyData(commands.Cog):
                    text=fit(p.text.replace("\n", " "), SNIPPET)) for p in data.pledges]
         items += [t("mydata.show.comment", lang, id=c.id, topic=self.topics.title(c.topic, lang),
                     text=fit(c.text.replace("\n", " "), SNIPPET)) for c in data.comments]
-        if data.exports:
-            lines.append(t("mydata.show.exports", lang, count=len(data.exports)))
+        if data.moderation_count:
+            lines.append(t("mydata.show.moderation", lang, **{
+                kind: len(rows) for kind, rows in data.moderation.items()}))
         more = t("mydata.show.more", lang, count=0)
         for index, item in enumerate(items):
             if sum(len(x) + 1 for x in lines) + len(item) + len(more) + 20 > DESCRIPTION_LIMIT:

@@ -114,3 +114,20 @@ async def test_privacy_is_localized(world, locale, fragment):
     reply = await world.h.slash("privacy", user=world.member, locale=locale)
     assert reply.ephemeral and fragment in reply.text() and "/" in reply.text()
     assert reply.rejections == []
+
+
+async def test_a_moderators_own_records_are_shown_and_kept_on_erasure(world):
+    await seed(world, world.moderator, 1)
+    await world.db.execute(
+        "INSERT INTO export_audit (guild_id, moderator_id, kind, format, filters, row_count, "
+        "created_at) VALUES (?, ?, 'pledges', 'csv', '{}', 10, '2024-01-01T00:00:00Z')",
+        (world.guild_id, world.moderator.id))
+    shown = await world.h.slash("mydata show", user=world.moderator)
+    assert "1 exports" in shown.text()
+    exported = await world.h.slash("mydata export", user=world.moderator)
+    document = json.loads(exported.files[0][1])
+    assert document["as_moderator"]["exports"][0]["row_count"] == 10
+    confirm = await world.h.slash("mydata delete", user=world.moderator)
+    await world.h.click(confirm, "mydata:delete", user=world.moderator)
+    assert await world.db.fetchval("SELECT count(*) FROM export_audit") == 1
+    assert await world.db.fetchval("SELECT count(*) FROM pledges") == 0

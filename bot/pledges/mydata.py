@@ -27,8 +27,15 @@ SQL_PLEDGES = (f"SELECT {PLEDGE_COLUMNS} FROM pledges WHERE guild_id = :guild "
                "AND author_id = :author ORDER BY id")
 SQL_COMMENTS = (f"SELECT {COMMENT_COLUMNS} FROM comments WHERE guild_id = :guild "
                 "AND author_id = :author ORDER BY id")
-SQL_EXPORTS = ("SELECT kind, format, filters, row_count, created_at FROM export_audit "
-               "WHERE guild_id = :guild AND moderator_id = :author ORDER BY id")
+# What a moderator's own actions left behind, by kind (kept when they erase their pledges).
+SQL_MODERATION = {
+    "exports": "SELECT kind, format, filters, row_count, created_at FROM export_audit "
+               "WHERE guild_id = :guild AND moderator_id = :author ORDER BY id",
+    "resources_added": "SELECT id, url, title, created_at FROM resources "
+                       "WHERE guild_id = :guild AND added_by = :author ORDER BY id",
+    "feeds_added": "SELECT id, url, added_at FROM feeds "
+                   "WHERE guild_id = :guild AND added_by = :author ORDER BY id",
+}
 SQL_DELETE_PLEDGES = "DELETE FROM pledges WHERE guild_id = :guild AND author_id = :author"
 SQL_ANONYMISE_PLEDGES = ("UPDATE pledges SET author_id = NULL "
                          "WHERE guild_id = :guild AND author_id = :author")
@@ -45,12 +52,17 @@ class MemberData:
     user_id: int
     pledges: list[Pledge]
     comments: list[Comment]
-    # Exports this member made as a moderator: kept for accountability, not erasable by them.
-    exports: list[dict[str, Any]]
+    # Records of this member's actions as a moderator (exports, resources and feeds added):
+    # kept for accountability, not erased with their pledges.
+    moderation: dict[str, list[dict[str, Any]]]
+
+    @property
+    def moderation_count(self) -> int:
+        return sum(len(rows) for rows in self.moderation.values())
 
     @property
     def empty(self) -> bool:
-        return not self.pledges and not self.comments and not self.exports
+        return not self.pledges and not self.comments and not self.moderation_count
 
     @property
     def erasable(self) -> bool:
@@ -68,8 +80,9 @@ async def collect(db: Database, guild_id: int, user_id: int) -> MemberData:
     params = {"guild": guild_id, "author": user_id}
     pledges = [Pledge.from_row(r) for r in await db.fetchall(SQL_PLEDGES, params)]
     comments = [Comment.from_row(r) for r in await db.fetchall(SQL_COMMENTS, params)]
-    exports = [dict(r) for r in await db.fetchall(SQL_EXPORTS, params)]
-    return MemberData(guild_id, user_id, pledges, comments, exports)
+    moderation = {kind: [dict(r) for r in await db.fetchall(sql, params)]
+                  for kind, sql in SQL_MODERATION.items()}
+    return MemberData(guild_id, user_id, pledges, comments, moderation)
 
 
 def export_json(data: MemberData, *, now: str | None = None) -> bytes:
@@ -82,7 +95,7 @@ def export_json(data: MemberData, *, now: str | None = None) -> bytes:
         "member_id": str(data.user_id),
         "pledges": [_without_ids(asdict(p)) for p in data.pledges],
         "comments": [_without_ids(asdict(c)) for c in data.comments],
-        "exports_made_as_moderator": data.exports,
+        "as_moderator": data.moderation,
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
