@@ -35,10 +35,10 @@ class Settings:
     gateway_url: str
     log_level: str
     data_dir: Path
-
-    @property
-    def uses_real_discord(self) -> bool:
-        return self.api_base == DEFAULT_API_BASE
+    # Feeds on private, loopback or link-local addresses are refused unless this is on: any
+    # server's moderators can add feeds, and must not reach the bot's own network through them.
+    # The tests and the local console turn it on (their feeds are on 127.0.0.1).
+    allow_private_feeds: bool = False
 
     @classmethod
     def from_env(
@@ -59,6 +59,8 @@ class Settings:
                              DEFAULT_GATEWAY, ("ws", "wss")),
             log_level=_log_level(merged.get("LOG_LEVEL")),
             data_dir=_data_dir(merged.get("COALITION_DATA_DIR")),
+            allow_private_feeds=_flag("COALITION_ALLOW_PRIVATE_FEEDS",
+                                      merged.get("COALITION_ALLOW_PRIVATE_FEEDS")),
         )
 
 
@@ -120,6 +122,16 @@ def _log_level(value: str | None) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
     return level
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if _blank(value):
+        return False
+    assert value is not None
+    text = value.strip().lower()
+    if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+        raise ConfigError(f"{name}: expected 1 or 0, got {value!r}")
+    return text in ("1", "true", "yes", "on")
 
 
 def _data_dir(value: str | None) -> Path:

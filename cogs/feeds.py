@@ -48,7 +48,7 @@ class Feeds(commands.Cog):
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
         # Against a fake Discord (tests, the local console) feeds are served from this machine.
-        self.fetcher = FeedFetcher(allow_private=not bot.settings.uses_real_discord)
+        self.fetcher = FeedFetcher(allow_private=bot.settings.allow_private_feeds)
         self.poller = Poller(bot.db, self.fetcher, on_disabled=self.feed_disabled,
                              on_queued=self.queued)
         self.loop = Periodic("feeds", self.poller.poll_due, interval=POLL_INTERVAL)

@@ -28,6 +28,7 @@ def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Setting
         "gateway_url": fake.gateway_url,
         "log_level": "DEBUG",
         "data_dir": ROOT / "data",
+        "allow_private_feeds": True,  # the test feeds are served on 127.0.0.1
     }
     values.update(overrides)
     return Settings(**values)

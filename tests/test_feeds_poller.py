@@ -75,7 +75,7 @@ async def test_adding_a_feed_records_items_without_announcing(db, server, poller
     stored = await ResourceStore(db).latest(GUILD)
     assert {r.source for r in stored} == {"feed"} and {r.feed_id for r in stored} == {feed.id}
     assert server.requests[0].headers["User-Agent"] == USER_AGENT
-    assert "CoalitionBot/" in USER_AGENT and "+http" in USER_AGENT
+    assert "CoalitionBot/" in USER_AGENT and "Criminal Court" in USER_AGENT
 
 
 async def test_new_item_is_queued_once_and_304_costs_nothing(db, server, poller):

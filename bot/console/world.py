@@ -64,6 +64,7 @@ async def console_world(settings: Settings) -> AsyncIterator[ConsoleWorld]:
             token=CONSOLE_TOKEN, db_path=settings.db_path, guild_id=None,
             api_base=fake.api_base, gateway_url=fake.gateway_url,
             log_level=settings.log_level, data_dir=settings.data_dir,
+            allow_private_feeds=settings.allow_private_feeds,
         )
         bot = CoalitionBot(local, db, sync_commands=False, background_tasks=False)
         h = Harness(fake, bot)

@@ -28,8 +28,7 @@ from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_
 from bot.resources.urls import InvalidURL, canonical_url
 
 log = logging.getLogger(__name__)
-PROJECT_URL = "https://github.com/coalition-bot/coalition-bot"
-USER_AGENT = f"CoalitionBot/0.1 (+{PROJECT_URL})"
+USER_AGENT = "CoalitionBot/0.1 (Discord bot for members of the Coalition for the International Criminal Court)"
 ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
           "*/*;q=0.1")
 DEFAULT_TIMEOUT = 15.0
