@@ -68,5 +68,5 @@ def test_cli_reports_a_bad_value_in_one_line_with_exit_code_2(tmp_path):
 def test_private_feeds_are_off_unless_asked_for():
     assert settings().allow_private_feeds is False
     assert settings(COALITION_ALLOW_PRIVATE_FEEDS="1").allow_private_feeds is True
-    with pytest.raises(ConfigError, match="^COALITION_ALLOW_PRIVATE_FEEDS:"):
+    with pytest.raises(ConfigError, match=r"^COALITION_ALLOW_PRIVATE_FEEDS:"):
         settings(COALITION_ALLOW_PRIVATE_FEEDS="maybe")

@@ -28,7 +28,8 @@ from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_
 from bot.resources.urls import InvalidURL, canonical_url
 
 log = logging.getLogger(__name__)
-USER_AGENT = "CoalitionBot/0.1 (Discord bot for members of the Coalition for the International Criminal Court)"
+USER_AGENT = ("CoalitionBot/0.1 (Discord bot for members of the Coalition for the "
+              "International Criminal Court)")
 ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
           "*/*;q=0.1")
 DEFAULT_TIMEOUT = 15.0
