@@ -15,7 +15,10 @@ from bot.config import Settings
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-HANDLER_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "coalition-")
+# Tasks that may be writing a member's submission: command and component handlers, the
+# `on_interaction` listener that answers the pledge and comment forms, and our own workers.
+HANDLER_TASK_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: on_interaction",
+                         "coalition-")
 
 
 def point_at(settings: Settings) -> None:

@@ -7,11 +7,10 @@ representation drifting out of sync.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import itertools
 import time
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import discord
 
@@ -187,5 +186,14 @@ def walk_components(components: list[Any]) -> list[JSON]:
     return found
 
 
-def deep(value: JSON) -> JSON:
-    return copy.deepcopy(value)
+_T = TypeVar("_T")
+
+
+def deep(value: _T) -> _T:
+    """A copy of a JSON value; several times cheaper than copy.deepcopy, which the fake's
+    snapshots of every message and interaction would otherwise spend most of a burst in."""
+    if isinstance(value, dict):
+        return cast(_T, {key: deep(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return cast(_T, [deep(item) for item in value])
+    return value
