@@ -151,14 +151,14 @@ async def test_sigkill_mid_burst_loses_no_receipted_pledge(fake, builder, tmp_pa
     db_path, log_path = tmp_path / "bot.sqlite3", tmp_path / "bot.log"
     process = await start_bot(fake, db_path, log_path)
     try:
-        opened = await open_forms(fake, builder, guild_id, 150)
-        # the burst: half of it, the first receipts, then the other half written to the socket
-        # at once and SIGKILL as soon as it left (the bot cannot have answered all of those)
-        sent = await send_submits(fake, builder, opened[:75])
+        opened = await open_forms(fake, builder, guild_id, 300)
+        # the burst: a first part and its first receipts, then 250 more written to the socket at
+        # once and SIGKILL as soon as they left (the bot cannot have answered all of those)
+        sent = await send_submits(fake, builder, opened[:50])
         await wait_for_receipts(sent, 10)
         payloads = [(f"crash-test pledge by {user.id}",
                      submit_payload(builder, user, form, f"crash-test pledge by {user.id}"))
-                    for user, form in opened[75:]]
+                    for user, form in opened[50:]]
         for _, payload in payloads:
             fake.emit("INTERACTION_CREATE", payload, intent=0)
         await fake.gateway.flush()
