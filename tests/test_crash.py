@@ -9,73 +9,22 @@ interactions arrive over the fake gateway exactly as Discord would send them.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
 from bot.fakediscord.records import InteractionRecord
-from bot.storage import Database
-from tests.conftest import make_settings
-
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "crash-test-token-" + "y" * 40
-START_TIMEOUT = 60.0
+from tests.process_helpers import db_check, dispatch, payload_builder, start_bot
 
 
 @pytest.fixture
 async def builder(fake, tmp_path) -> AsyncIterator[Harness]:
-    """Builds payloads from the bot's own command tree (this bot never connects)."""
-    db = await Database.open(tmp_path / "builder.sqlite3")
-    bot = CoalitionBot(make_settings(fake, db.path), db, extensions=["cogs.pledges"],
-                       sync_commands=False, background_tasks=False)
-    try:
-        async with bot:
-            await bot.load_extension("cogs.pledges")
-            yield Harness(fake, bot)
-    finally:
-        await db.close()
-
-
-async def start_bot(fake, db_path: Path, log_path: Path, *, identifies: int = 1
-                    ) -> asyncio.subprocess.Process:
-    env = {**os.environ, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": fake.api_base,
-           "DISCORD_GATEWAY_URL": fake.gateway_url, "COALITION_DB": str(db_path),
-           "LOG_LEVEL": "INFO"}
-    env.pop("DISCORD_GUILD_ID", None)
-    with log_path.open("ab") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
-    try:
-        await fake.wait_for_identify(identifies, timeout=START_TIMEOUT)
-        await fake.gateway.barrier(START_TIMEOUT)  # READY and GUILD_CREATE parsed
-    except BaseException:
-        process.kill()
-        await process.wait()
-        raise
-    return process
-
-
-async def db_check(db_path: Path) -> tuple[int, str]:
-    env = {**os.environ, "COALITION_DB": str(db_path)}
-    env.pop("DISCORD_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "db", "check", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await asyncio.wait_for(process.communicate(), 60)
-    return process.returncode, out.decode()
-
-
-async def dispatch(fake, payload) -> InteractionRecord:
-    await fake.dispatch("INTERACTION_CREATE", payload)
-    return fake.interactions[int(payload["id"])]
+    async with payload_builder(fake, tmp_path, "cogs.pledges") as harness:
+        yield harness
 
 
 async def open_forms(fake, h: Harness, guild_id: int, count: int, wave: int = 25):

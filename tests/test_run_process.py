@@ -14,25 +14,14 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
-from bot.storage import Database
-from tests.conftest import make_settings
-from tests.test_crash import db_check, dispatch, start_bot
+from tests.process_helpers import db_check, dispatch, payload_builder, start_bot
 
 
 @pytest.fixture
 async def help_builder(fake, tmp_path) -> AsyncIterator[Harness]:
-    """Builds /help payloads from the bot's own command tree (this bot never connects)."""
-    db = await Database.open(tmp_path / "builder.sqlite3")
-    bot = CoalitionBot(make_settings(fake, db.path), db, extensions=[], sync_commands=False,
-                       background_tasks=False)
-    try:
-        async with bot:
-            await bot.load_extension("cogs.help")
-            yield Harness(fake, bot)
-    finally:
-        await db.close()
+    async with payload_builder(fake, tmp_path, "cogs.help") as harness:
+        yield harness
 
 
 async def wait_answered(record, timeout: float = 20.0) -> None:
