@@ -216,6 +216,7 @@ async def run_console(settings: Settings, script: str | None = None) -> int:
             line = await ask("> ")
             if line is None or not await console.handle(line, ask):
                 break
-        failures = console.failures + counter.count + len(world.fake.errors)
+        failures = (console.failures + counter.count + len(world.fake.errors)
+                    + len(world.fake.rejections))
     logging.getLogger().removeHandler(counter)
     return 1 if failures and script is not None else 0
