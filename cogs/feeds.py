@@ -22,6 +22,7 @@ from bot.resources.feeds import FeedRefused, Poller, PollResult
 from bot.resources.feedstore import Feed
 from bot.resources.fetch import FeedError, FeedFetcher
 from bot.resources.notify import tell_moderators
+from bot.resources.outbox import Outbox
 from bot.resources.render import fit_lines
 from bot.resources.settings import own_channel
 from bot.resources.text import InvalidField, valid_region
@@ -147,6 +148,9 @@ class Feeds(commands.Cog):
         found = await self.poller.feeds.get(interaction.guild_id, feed)
         if found is None or not await self.poller.feeds.remove(interaction.guild_id, feed):
             raise UserError("feeds.remove.not_found")
+        if found.channel_id:  # its announcements now go to the usual channels: held ones too
+            await Outbox(self.bot.db).wake(interaction.guild_id)
+            self.bot.dispatch("resources_queued", interaction.guild_id)
         await interaction.response.send_message(
             t("feeds.remove.done", lang_of(interaction), url=found.url), ephemeral=True)
 

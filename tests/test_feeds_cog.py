@@ -203,3 +203,32 @@ async def test_a_bot_without_the_private_feeds_setting_refuses_a_loopback_feed(f
     finally:
         await h.close()
         await db.close()
+
+
+@pytest.mark.allow_rejections
+async def test_a_deleted_feed_channel_points_moderators_to_feeds_and_removal_releases_them(
+        world, server):
+    """A feed's own channel wins over /config channels: the notice must say /feeds, and removing
+    the feed sends what it held to the usual channel."""
+    poller, poster = cogs(world)
+    mods = world.fake.add_channel(world.guild_id, "moderators")
+    special = world.fake.add_channel(world.guild_id, "ngo-news")
+    await world.h.slash("config moderators-channel", {"channel": mods}, user=world.moderator)
+    await world.h.slash("config announcements", {"channel": world.channel_id}, user=world.moderator)
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server, channel=special)
+    world.fake.delete_channel(special)
+    server.documents["rss"] = Document(rss(entries(2)))
+    await world.h.slash("feeds refresh", user=world.moderator)
+    assert await poster.run_once() == 0
+    feed_id = await world.db.fetchval("SELECT id FROM feeds")
+    [notice] = world.fake.messages[mods]
+    assert f"<#{special}>" in notice["content"] and f"#{feed_id}" in notice["content"]
+    assert "/feeds remove" in notice["content"]
+    assert await world.db.fetchval("SELECT state FROM outbox") == "parked"
+
+    await world.h.slash("feeds remove", {"feed": feed_id}, user=world.moderator)
+    assert await poster.run_once() == 1
+    [message] = world.fake.messages[world.channel_id]
+    assert message["embeds"][0]["url"] == "https://ngo.example.org/item/1"
+    assert len(world.fake.messages[mods]) == 1

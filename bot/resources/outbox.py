@@ -203,13 +203,22 @@ class Poster:
         if isinstance(exc, discord.NotFound) and exc.code == UNKNOWN_CHANNEL:
             log.warning("announcement %s: channel %s is gone; parked", item.id, channel_id)
             if await self.outbox.park(item, channel_id, error):
-                await tell_moderators(self.client, self.settings, item.guild_id,
-                                      "resources.notice.channel_gone", channel=f"<#{channel_id}>")
+                await self.report_gone(item, channel_id)
             return
         delay = max(backoff(item.attempts), retry_after(exc))
         log.warning("announcement %s to channel %s failed (%s); retry in %.0f s",
                     item.id, channel_id, error, delay)
         await self.outbox.retry_later(item, error, delay, now)
+
+    async def report_gone(self, item: Queued, channel_id: int) -> None:
+        """A feed's own channel wins over every /config channel, so for it the remedy is /feeds."""
+        if item.feed_channel == channel_id and item.resource.feed_id is not None:
+            await tell_moderators(self.client, self.settings, item.guild_id,
+                                  "resources.notice.feed_channel_gone", channel=f"<#{channel_id}>",
+                                  feed=item.resource.feed_id)
+            return
+        await tell_moderators(self.client, self.settings, item.guild_id,
+                              "resources.notice.channel_gone", channel=f"<#{channel_id}>")
 
     async def crosspost(self, item: Queued, message: discord.Message) -> None:
         """Publish to followers in an announcement channel; a failure here loses nothing."""
