@@ -210,7 +210,7 @@ async def test_a_deleted_feed_channel_points_moderators_to_feeds_and_removal_rel
         world, server):
     """A feed's own channel wins over /config channels: the notice must say /feeds, and removing
     the feed sends what it held to the usual channel."""
-    poller, poster = cogs(world)
+    _, poster = cogs(world)
     mods = world.fake.add_channel(world.guild_id, "moderators")
     special = world.fake.add_channel(world.guild_id, "ngo-news")
     await world.h.slash("config moderators-channel", {"channel": mods}, user=world.moderator)
