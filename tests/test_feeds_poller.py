@@ -289,3 +289,17 @@ async def test_redirects_are_followed_a_few_times(db, server, poller):
     with pytest.raises(FeedError) as caught:
         await add(poller, server, "loop")
     assert "redirects" in caught.value.detail
+
+
+async def test_the_same_feed_added_twice_at_once_is_refused_not_a_crash(db, server, poller):
+    """A double-submitted /feeds add: both pass the 'already follows' check before either
+    commits; the second must still be a refusal the moderator can read."""
+    import asyncio
+
+    server.documents["rss"] = Document(rss(entries(2)), delay=0.05)
+    results = await asyncio.gather(add(poller, server, "rss"), add(poller, server, "rss"),
+                                   return_exceptions=True)
+    refused = [r for r in results if isinstance(r, FeedRefused)]
+    assert len(refused) == 1 and refused[0].reason == "exists", results
+    assert await poller.feeds.count(GUILD) == 1
+    assert await ResourceStore(db).count(GUILD) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,14 +85,20 @@ class Poller:
         fetched = await self.fetcher.fetch(canonical, Validators())
         items = await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type,
                                         Source(canonical, region))
-        async with self.db.transaction() as conn:
-            feed_id = await insert_feed(conn, guild_id, canonical, channel_id=channel_id,
-                                        region=region, added_by=added_by,
-                                        validators=fetched.validators, now=moment)
-            await insert_resources(
-                conn, guild_id, [dataclasses.replace(i.resource, feed_id=feed_id) for i in items],
-                announce=False, now=moment)
-            await remember_keys(conn, guild_id, feed_id, [k for i in items for k in i.keys])
+        try:
+            async with self.db.transaction() as conn:
+                feed_id = await insert_feed(conn, guild_id, canonical, channel_id=channel_id,
+                                            region=region, added_by=added_by,
+                                            validators=fetched.validators, now=moment)
+                await insert_resources(
+                    conn, guild_id,
+                    [dataclasses.replace(i.resource, feed_id=feed_id) for i in items],
+                    announce=False, now=moment)
+                await remember_keys(conn, guild_id, feed_id, [k for i in items for k in i.keys])
+        except sqlite3.IntegrityError as exc:  # the same feed added twice at once
+            if await self.feeds.by_url(guild_id, canonical) is None:
+                raise
+            raise FeedRefused("exists") from exc
         feed = await self.feeds.get(guild_id, feed_id)
         assert feed is not None
         return feed, len(items)
