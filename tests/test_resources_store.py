@@ -42,6 +42,8 @@ def test_canonical_url(raw, canonical):
     ("http://", "malformed"), ("https://user:pw@x.org/", "malformed"), ("https://x.org/a b", "spaces"),
     ("https://x.org/\x00", "spaces"), ("https://x.org:99999/", "malformed"),
     ("https://x.org/" + "a" * 2001, "too_long"), ("www.hrw.org", "scheme"),
+    ("https://a`b.org/x", "malformed"), ("https://exa*mple.org/", "malformed"),
+    ("http://%41.org/", "malformed"),
 ])
 def test_bad_urls_are_refused(raw, reason):
     with pytest.raises(InvalidURL) as caught:

@@ -7,6 +7,8 @@ what makes "announced once" hold.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2000
@@ -18,6 +20,8 @@ TRACKING_PARAMS = frozenset({
     "oly_anon_id", "vero_id", "wickedid", "si",
 })
 TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "piwik_", "matomo_", "hsa_")
+# DNS labels after IDNA encoding (underscores occur in real subdomains).
+_HOST = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
 
 
 class InvalidURL(ValueError):
@@ -26,6 +30,14 @@ class InvalidURL(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_tracking(name: str) -> bool:
@@ -58,6 +70,8 @@ def canonical_url(raw: object) -> str:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError as exc:
         raise InvalidURL("malformed") from exc
+    if not (_HOST.fullmatch(host) or _is_ip(host)):
+        raise InvalidURL("malformed")  # e.g. "a`b.org": no real host, and it breaks markdown
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
