@@ -68,10 +68,13 @@ class PledgeButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         cog = interaction.client.get_cog("Pledges")
         try:
             assert isinstance(cog, Pledges)
+            # The template admits 19 digits, more than SQLite's integer range: a crafted
+            # custom_id past it is "not found", like any other id that is not the member's.
+            pledge_id = checked_id(self.pledge_id, "pledges.not_found")
             if self.action == "edit":
-                await cog.open_edit(interaction, self.pledge_id)
+                await cog.open_edit(interaction, pledge_id)
             else:
-                await cog.withdraw_from_button(interaction, self.pledge_id)
+                await cog.withdraw_from_button(interaction, pledge_id)
         except Exception as error:  # the plain View a dynamic item lives in only logs errors
             await report_component_error(interaction, error, f"button {self.custom_id}")
 

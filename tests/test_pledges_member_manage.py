@@ -2,7 +2,7 @@
 
 from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
-from bot.fakediscord.state import walk_components
+from bot.fakediscord.state import deep, walk_components
 from bot.storage import Database
 from tests.conftest import make_settings
 from tests.test_pledges_member import FORM, make, pledge_rows
@@ -148,3 +148,21 @@ async def test_receipt_buttons_work_after_a_restart(world):
         await h.close()
         await db.close()
     assert (await pledge_rows(world))[0]["status"] == "withdrawn"
+
+
+async def test_crafted_receipt_button_with_an_out_of_range_id_is_not_found(world):
+    """A custom_id whose number SQLite cannot hold is refused like any other foreign id."""
+    _, receipt = await make(world)
+    stored = world.fake.get_message(int(receipt.message["id"]))
+    for custom_id in ("pledge:withdraw:9999999999999999999", "pledge:edit:9999999999999999999"):
+        payload = world.h.payloads.envelope(3, world.member, guild_id=world.guild_id,
+                                            channel_id=int(stored["channel_id"]), locale="en-US",
+                                            guild_locale=None, app_permissions=None)
+        message = deep(stored)
+        message["components"] = [{"type": 1, "components": [
+            {"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}]
+        payload["message"] = message
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        reply = await world.h.raw_interaction(payload)
+        assert "no pledge number" in reply.text() and reply.modal is None, reply.text()
+    assert (await pledge_rows(world))[0]["status"] == "active"
