@@ -67,7 +67,7 @@ class Feeds(commands.Cog):
 
     async def feed_disabled(self, feed: Feed, error: str) -> None:
         await tell_moderators(self.bot, self.bot.guild_settings, feed.guild_id,
-                              "feeds.notice.disabled", url=feed.url, error=error[:200])
+                              "feeds.notice.disabled", url=short(feed.url, 300), error=error[:200])
 
     @feeds.command(name="add", description="Follow a feed; only items published from now on are announced")
     @app_commands.describe(url="The feed's address (RSS or Atom)",
@@ -92,7 +92,7 @@ class Feeds(commands.Cog):
             raise user_error(exc) from exc
         self.bot.dispatch("resources_queued", interaction.guild_id)
         await interaction.followup.send(
-            t("feeds.add.done", lang, id=feed.id, url=feed.url, count=seen), ephemeral=True)
+            t("feeds.add.done", lang, id=feed.id, url=short(feed.url, 300), count=seen), ephemeral=True)
 
     async def show_feeds(self, interaction: Interaction, title_key: str,
                          line: Callable[[Feed, str], str]) -> None:
@@ -152,7 +152,7 @@ class Feeds(commands.Cog):
             await Outbox(self.bot.db).wake(interaction.guild_id)
             self.bot.dispatch("resources_queued", interaction.guild_id)
         await interaction.response.send_message(
-            t("feeds.remove.done", lang_of(interaction), url=found.url), ephemeral=True)
+            t("feeds.remove.done", lang_of(interaction), url=short(found.url, 300)), ephemeral=True)
 
     @remove.autocomplete("feed")
     async def remove_choices(self, interaction: Interaction,

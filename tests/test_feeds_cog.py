@@ -232,3 +232,12 @@ async def test_a_deleted_feed_channel_points_moderators_to_feeds_and_removal_rel
     [message] = world.fake.messages[world.channel_id]
     assert message["embeds"][0]["url"] == "https://ngo.example.org/item/1"
     assert len(world.fake.messages[mods]) == 1
+
+
+async def test_replies_about_a_very_long_feed_address_fit_in_a_message(world, server):
+    name = "f" * 1950  # the whole address is near the 2000-character limit
+    server.documents[name] = Document(rss(entries(1)))
+    reply = await world.h.slash("feeds add", {"url": server.url(name)}, user=world.moderator)
+    assert "#1" in reply.text() and len(reply.text()) <= 2000 and "…" in reply.text()
+    reply = await world.h.slash("feeds remove", {"feed": 1}, user=world.moderator)
+    assert "Stopped following" in reply.text() and len(reply.text()) <= 2000

@@ -196,3 +196,12 @@ async def test_each_server_lists_only_its_resources(world):
 
 def test_seed_file_is_where_the_settings_point():
     assert (ROOT / "data" / "resources.yaml").is_file()
+
+
+async def test_an_address_too_long_once_encoded_is_refused_not_stuck_in_the_outbox(world):
+    """1000 accented letters are 6000 characters once percent-encoded: no announcement could
+    carry that address, so it is refused when added."""
+    reply = await add(world, url="https://a.example.org/" + "é" * 1000, title="Long")
+    assert "too long" in reply.text()
+    assert await stored(world) == []
+    assert await world.db.fetchval("SELECT count(*) FROM outbox") == 0

@@ -44,6 +44,7 @@ def test_canonical_url(raw, canonical):
     ("https://x.org/" + "a" * 2001, "too_long"), ("www.hrw.org", "scheme"),
     ("https://a`b.org/x", "malformed"), ("https://exa*mple.org/", "malformed"),
     ("http://%41.org/", "malformed"),
+    ("https://x.org/" + "é" * 400, "too_long"),  # short as typed, 2414 characters encoded
 ])
 def test_bad_urls_are_refused(raw, reason):
     with pytest.raises(InvalidURL) as caught:

@@ -79,4 +79,7 @@ def canonical_url(raw: object) -> str:
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
     )
-    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    canonical = urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    if len(canonical) > MAX_URL_LENGTH:  # percent-encoding can make it several times longer
+        raise InvalidURL("too_long")
+    return canonical
