@@ -1,5 +1,7 @@
 """Pledge and comment storage, input cleaning and the submission limit, on a real SQLite file."""
 
+import unicodedata
+
 import pytest
 from discord import app_commands
 
@@ -15,6 +17,7 @@ from bot.pledges.text import (
     check_topic,
     checked_id,
     clean,
+    strip_controls,
 )
 from bot.storage import Database
 
@@ -48,6 +51,14 @@ def test_clean_trims_normalises_and_keeps_unicode_exactly():
 
 def test_clean_strips_control_characters_and_lone_surrogates():
     assert clean("a\x00b\x1b[31mc\td\x7fe\ud800f\nok", PLEDGE_TEXT) == "ab[31mcdef\nok"
+
+
+def test_strip_controls_removes_exactly_the_control_and_surrogate_categories():
+    """Every code point: removed iff Unicode calls it Cc or Cs (newline excepted)."""
+    every = "".join(chr(c) for c in range(0x110000))
+    expected = "".join(ch for ch in every
+                       if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    assert strip_controls(every.replace("\r", "")) == expected
 
 
 @pytest.mark.parametrize("value", ["", "   ", "\n\t\x00 ", None, 42, ["x"]])
