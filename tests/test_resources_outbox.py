@@ -279,3 +279,21 @@ async def test_a_full_batch_asks_the_loop_to_come_straight_back(world):
     assert await sender.run_once() == 1
     assert not sender.wakeup.is_set()
     assert len(world.fake.messages[world.channel_id]) == sender.batch + 1
+
+
+async def test_a_rate_limited_crosspost_does_not_hold_the_poster(world):
+    """Discord allows about ten crossposts an hour per channel and answers the next with a long
+    retry_after, which discord.py would sleep through with every server's announcements behind
+    it. The announcement itself is posted; only its publication is given up."""
+    news = world.fake.add_channel(world.guild_id, "news", type=5)
+    await set_channel(world, news)
+    await world.h.slash("config crosspost", {"state": "on"}, user=world.moderator)
+    await add_resource(world, url="https://a.example.org/one")
+    await add_resource(world, url="https://a.example.org/two")
+    sender = poster(world)
+    sender.crosspost_timeout = 0.2
+    world.fake.fail_next("POST", r"/crosspost$", 429, body={"retry_after": 3600}, times=5)
+    assert await asyncio.wait_for(sender.run_once(), timeout=10) == 2
+    assert len(world.fake.messages[news]) == 2
+    assert [r["state"] for r in await outbox(world)] == ["sent", "sent"]
+    assert len(world.fake.requests_to("POST", r"/crosspost$")) == 1  # then paused for the channel

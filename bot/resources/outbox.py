@@ -31,6 +31,10 @@ UNKNOWN_CHANNEL = 10003
 BASE_BACKOFF = 30.0
 MAX_BACKOFF = 3600.0
 NO_CHANNEL_RECHECK = 3600.0
+# Discord allows about ten crossposts an hour per channel; past that discord.py would sleep
+# through a retry_after of up to an hour with every server's announcements waiting behind it.
+CROSSPOST_TIMEOUT = 10.0
+CROSSPOST_PAUSE = 600.0
 
 SELECT_DUE = """
 SELECT o.id AS outbox_id, o.nonce, o.attempts, r.*, f.channel_id AS feed_channel
@@ -148,6 +152,8 @@ class Poster:
         self.settings = settings
         self.batch = batch
         self.wakeup = asyncio.Event()
+        self.crosspost_timeout = CROSSPOST_TIMEOUT
+        self._crosspost_paused: dict[int, float] = {}  # channel id -> loop time to resume
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Try every due announcement once; the number posted."""
@@ -227,8 +233,17 @@ class Poster:
             return
         if not await crosspost_enabled(self.settings, item.guild_id):
             return
+        clock = asyncio.get_running_loop().time()
+        if self._crosspost_paused.get(channel.id, 0.0) > clock:
+            log.warning("not crossposting message %s: channel %s is rate limited",
+                        message.id, channel.id)
+            return
         try:
-            await message.publish()
+            await asyncio.wait_for(message.publish(), timeout=self.crosspost_timeout)
+        except TimeoutError:
+            self._crosspost_paused[channel.id] = clock + CROSSPOST_PAUSE
+            log.warning("gave up crossposting message %s in channel %s (rate limited); pausing "
+                        "crossposts there", message.id, channel.id)
         except discord.HTTPException as exc:
             log.warning("could not crosspost message %s in channel %s: %s",
                         message.id, channel.id, exc)
