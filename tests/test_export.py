@@ -77,7 +77,21 @@ async def test_neutralise_rule():
     assert neutralise("\r=1") == "'\r=1"
     assert neutralise("a=1") == "a=1"
     assert neutralise("") == ""
-    assert neutralise(" =1") == " =1"
+    assert neutralise(" =1") == "' =1"
+    assert neutralise("\n \n@x") == "'\n \n@x"
+    assert neutralise(" a=1") == " a=1"
+
+
+async def test_csv_neutralises_formulas_behind_leading_blanks(db):
+    """Importers that trim cells would otherwise see these as formulas (written directly:
+    the bot's own forms trim them away)."""
+    texts = ["  =HYPERLINK(\"http://evil.example\")", "\n+1+1", " \n @SUM(A1)", "  plain"]
+    for text in texts:
+        await add_pledge(db, GUILD, text=text, on_behalf_of=text)
+    rows = read_csv(await export(db, ExportRequest("pledges", GUILD)))
+    expected = ["'  =HYPERLINK(\"http://evil.example\")", "'\n+1+1", "' \n @SUM(A1)", "  plain"]
+    assert [r["text"] for r in rows] == expected == [neutralise(t) for t in texts]
+    assert [r["on_behalf_of"] for r in rows] == expected
 
 
 async def test_json_has_the_same_fields_and_exact_values(db):

@@ -22,7 +22,10 @@ a header row, every text cell in double quotes (inner quotes doubled, line break
 the quotes, as RFC 4180 says), numbers bare. A cell starting with `=`, `+`, `-`, `@`, tab or
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it as
 a formula (members' text is untrusted); `status` and `region` are held by the schema to fixed
-words, so they never start that way.
+words, so they never start that way. The same goes for a cell where spaces or line breaks come
+before such a character: importers that trim cells (LibreOffice's "Trim spaces", for one)
+would otherwise hand the spreadsheet a formula. The bot trims what members type, so such cells
+arise only from rows written some other way; the rule does not rely on that.
 
 JSON: one array of objects, UTF-8, values exactly as stored (no `'` prefix: JSON is read by
 programs, not spreadsheets).
@@ -47,6 +50,7 @@ FORMATS: tuple[Format, ...] = ("csv", "json")
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LEADING_BLANKS = " \n"  # trimmed by some importers before they look for a formula
 BATCH = 1000
 
 # How a column is written to CSV: a number (bare), a word from a vocabulary the schema's CHECK
@@ -86,8 +90,11 @@ FRAGMENTS = {
 }
 # Oldest first, in the order of the (guild_id, created_at) index, so SQLite need not sort.
 ORDER = " ORDER BY p.created_at, p.id"
-# True when a text cell starts like a spreadsheet formula (the characters of FORMULA_STARTS).
-SQL_FORMULA = "{expr} GLOB '[-=+@\t\r]*'"
+# True when a text cell starts like a spreadsheet formula (the characters of FORMULA_STARTS),
+# after any LEADING_BLANKS. The first GLOB settles the usual cell alone; only cells starting
+# with a formula character or a blank pay for the trimmed copy.
+SQL_FORMULA = ("({expr} GLOB '[-=+@\t\r \n]*' "
+               "AND ltrim({expr}, ' ' || char(10)) GLOB '[-=+@\t\r]*')")
 
 
 def csv_line_sql(kind: Kind) -> str:
@@ -160,7 +167,7 @@ class ExportRequest:
 
 def neutralise(value: str) -> str:
     """The CSV rule in Python, for text built outside SQL (and the tests' reference)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if value.lstrip(LEADING_BLANKS).startswith(FORMULA_STARTS) else value
 
 
 async def _batches(rows: AsyncIterator[Row], size: int) -> AsyncIterator[list[bytes]]:
