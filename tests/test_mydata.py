@@ -116,18 +116,36 @@ async def test_privacy_is_localized(world, locale, fragment):
     assert reply.rejections == []
 
 
+@pytest.mark.parametrize("locale", ["en-US", "fr", "es-ES"])
+async def test_privacy_names_every_record_that_carries_an_id(world, locale):
+    """Campaigns keep who opened them and exports carry authors' ids; nobody but the member
+    (and the hosting admins) removes pledges, so /privacy must not promise otherwise."""
+    text = (await world.h.slash("privacy", user=world.member, locale=locale)).text()
+    words = {"en-US": ("campaigns you open", "with your Discord id", "moderators remove"),
+             "fr": ("campagnes que vous ouvrez", "avec votre identifiant Discord",
+                    "modérateurs du serveur les retirent"),
+             "es-ES": ("campañas que abre", "con su identificador de Discord",
+                       "moderadores del servidor los eliminen")}[locale]
+    assert words[0] in text and words[1] in text and words[2] not in text
+
+
 async def test_a_moderators_own_records_are_shown_and_kept_on_erasure(world):
     await seed(world, world.moderator, 1)
     await world.db.execute(
         "INSERT INTO export_audit (guild_id, moderator_id, kind, format, filters, row_count, "
         "created_at) VALUES (?, ?, 'pledges', 'csv', '{}', 10, '2024-01-01T00:00:00Z')",
         (world.guild_id, world.moderator.id))
+    opened = await world.h.slash("pledges campaign open", {"name": "Kampala 2010"},
+                                 user=world.moderator)
+    assert "Kampala 2010" in opened.text()
     shown = await world.h.slash("mydata show", user=world.moderator)
-    assert "1 exports" in shown.text()
+    assert "1 exports" in shown.text() and "1 campaigns opened" in shown.text()
     exported = await world.h.slash("mydata export", user=world.moderator)
     document = json.loads(exported.files[0][1])
     assert document["as_moderator"]["exports"][0]["row_count"] == 10
+    assert [c["name"] for c in document["as_moderator"]["campaigns_opened"]] == ["Kampala 2010"]
     confirm = await world.h.slash("mydata delete", user=world.moderator)
     await world.h.click(confirm, "mydata:delete", user=world.moderator)
     assert await world.db.fetchval("SELECT count(*) FROM export_audit") == 1
+    assert await world.db.fetchval("SELECT count(*) FROM campaigns") == 1
     assert await world.db.fetchval("SELECT count(*) FROM pledges") == 0

@@ -1,8 +1,10 @@
 """A member's own data: what the bot holds about them in one server, a copy, and erasure.
 
-Only pledges and comments carry a member's id (with their texts, language and times). Erasure
-records the member's choice and the counts in `data_deletions` without their id, so the
-server can show that requests were honoured without keeping who made them.
+Pledges and comments carry a member's id (with their texts, language and times); so do a
+moderator's own records (exports, campaigns opened, resources and feeds added), which are shown
+and exported here but kept on erasure. Erasure records the member's choice and the counts in
+`data_deletions` without their id, so the server can show that requests were honoured without
+keeping who made them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ SQL_COMMENTS = (f"SELECT {COMMENT_COLUMNS} FROM comments WHERE guild_id = :guild
 SQL_MODERATION = {
     "exports": "SELECT kind, format, filters, row_count, created_at FROM export_audit "
                "WHERE guild_id = :guild AND moderator_id = :author ORDER BY id",
+    "campaigns_opened": "SELECT id, name, opened_at, closes_at, closed_at FROM campaigns "
+                        "WHERE guild_id = :guild AND opened_by = :author ORDER BY id",
     "resources_added": "SELECT id, url, title, created_at FROM resources "
                        "WHERE guild_id = :guild AND added_by = :author ORDER BY id",
     "feeds_added": "SELECT id, url, added_at FROM feeds "
@@ -52,8 +56,8 @@ class MemberData:
     user_id: int
     pledges: list[Pledge]
     comments: list[Comment]
-    # Records of this member's actions as a moderator (exports, resources and feeds added):
-    # kept for accountability, not erased with their pledges.
+    # Records of this member's actions as a moderator (exports, campaigns opened, resources and
+    # feeds added): kept for accountability, not erased with their pledges.
     moderation: dict[str, list[dict[str, Any]]]
 
     @property
