@@ -24,6 +24,7 @@ from bot.translator import CatalogueTranslator
 from bot.tree import CoalitionTree
 
 log = logging.getLogger(__name__)
+MAX_RATELIMIT_WAIT = 30.0
 
 
 def all_extensions() -> list[str]:
@@ -53,6 +54,9 @@ class CoalitionBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=CoalitionTree,
             help_command=None,
+            # A longer rate limit raises RateLimited instead of sleeping: the poster then
+            # reschedules that announcement rather than holding every server's behind it.
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
         )
         self.settings = settings
         self.db = db

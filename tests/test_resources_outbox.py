@@ -297,3 +297,17 @@ async def test_a_rate_limited_crosspost_does_not_hold_the_poster(world):
     assert len(world.fake.messages[news]) == 2
     assert [r["state"] for r in await outbox(world)] == ["sent", "sent"]
     assert len(world.fake.requests_to("POST", r"/crosspost$")) == 1  # then paused for the channel
+
+
+async def test_a_long_retry_after_is_not_slept_through_by_the_poster(world):
+    """Discord may ask for minutes; the poster must not hold every server's announcements."""
+    await set_channel(world, world.channel_id)
+    await add_resource(world)
+    world.fake.fail_next("POST", POSTS, 429, body={"message": "slow down", "retry_after": 600,
+                                                   "global": False, "code": 0})
+    now = utcnow()
+    assert await asyncio.wait_for(poster(world).run_once(now), timeout=10) == 0
+    [row] = await outbox(world)
+    assert row["state"] == "pending"
+    assert parse_iso(row["next_attempt_at"]) >= now + timedelta(seconds=599)
+    assert world.fake.messages[world.channel_id] == []

@@ -195,6 +195,12 @@ class Poster:
         except discord.HTTPException as exc:
             await self.failed(item, channel_id, exc, now)
             return 0
+        except discord.RateLimited as exc:
+            log.warning("announcement %s: rate limited for %.0f s, retrying later", item.id,
+                        exc.retry_after)
+            await self.outbox.retry_later(item, f"rate limited for {exc.retry_after:.0f} s",
+                                          max(backoff(item.attempts), exc.retry_after), now)
+            return 0
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             log.warning("announcement %s: network error %r, retrying later", item.id, exc)
             await self.outbox.retry_later(item, f"network: {exc!r}", backoff(item.attempts), now)
@@ -240,7 +246,7 @@ class Poster:
             return
         try:
             await asyncio.wait_for(message.publish(), timeout=self.crosspost_timeout)
-        except TimeoutError:
+        except (TimeoutError, discord.RateLimited):
             self._crosspost_paused[channel.id] = clock + CROSSPOST_PAUSE
             log.warning("gave up crossposting message %s in channel %s (rate limited); pausing "
                         "crossposts there", message.id, channel.id)
