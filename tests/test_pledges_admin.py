@@ -270,3 +270,18 @@ async def test_autocomplete_is_for_moderators_of_this_server_only(world):
     topics = await world.h.autocomplete("comments export", {"topic": ""}, focused="topic",
                                         user=world.moderator)
     assert 0 < len(topics) <= 25
+
+
+@pytest.mark.parametrize(("locale", "close", "audit"), [
+    ("fr", "/engagements campagne fermer", "/engagements journal"),
+    ("es-ES", "/compromisos campaña cerrar", "/compromisos registro"),
+])
+async def test_replies_name_commands_as_the_moderators_client_shows_them(world, locale, close,
+                                                                         audit):
+    """A French or Spanish client lists the localized names; /pledges ... is not what it shows."""
+    await world.h.slash("pledges campaign open", {"name": "One"}, user=world.moderator)
+    again = await world.h.slash("pledges campaign open", {"name": "Two"}, user=world.moderator,
+                                locale=locale)
+    assert close in again.text()
+    done = await export(world, "pledges export", {"format": "csv"}, locale=locale)
+    assert audit in done.text() and len(done.files) == 1
