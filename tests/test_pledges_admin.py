@@ -211,11 +211,11 @@ async def test_stats_by_region_topic_status_localized(world):
     await add_pledge(world.db, world.other_guild_id, region="mena", topic="pledges")
     reply = await world.h.slash("pledges stats", {}, user=world.moderator, locale="fr")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
-    assert set(fields) == {"Par région", "Par thème", "Par statut"}
+    assert set(fields) == {"Par région", "Par sujet", "Par statut"}
     assert "Afrique: **2**" in fields["Par région"]
     assert "Moyen-Orient et Afrique du Nord: **0**" in fields["Par région"]
     assert "actifs: **1**" in fields["Par statut"] and "retirés: **1**" in fields["Par statut"]
-    assert "**1**" in fields["Par thème"]
+    assert "**1**" in fields["Par sujet"]
     only = await world.h.slash("pledges stats", {"campaign": "Spring"}, user=world.moderator)
     assert "Spring" in only.embeds[0]["title"] and "1 pledge(s)" in only.text()
     unknown = await world.h.slash("pledges stats", {"campaign": "Nope"}, user=world.moderator)
