@@ -122,6 +122,27 @@ def main() -> None:
     baseline = accuracy(lambda q: naive_search(topics, q), items)
     print(f"accuracy top-1/top-3: index {ours[0]:.1%}/{ours[1]:.1%}, "
           f"naive {baseline[0]:.1%}/{baseline[1]:.1%}")
+    report_refusals(kb)
+
+
+def report_refusals(kb: KnowledgeBase) -> None:
+    """How often /ask says it does not know: right for off-topic questions, wrong for the rest."""
+    def load(name: str) -> list[dict]:
+        return list(yaml.safe_load((ROOT / "tests/data" / name).read_text("utf-8")) or [])
+
+    def refused(items: list[dict]) -> list[str]:
+        return [str(q["q"]) for q in items if kb.ask(str(q["q"])).best is None]
+
+    on_topic = [q for name in ("ask_eval.yaml", "ask_extra.yaml") for q in load(name)
+                if q.get("expect")]
+    off = [q for q in load("ask_offtopic.yaml") if not q.get("near")]
+    near = [q for q in load("ask_offtopic.yaml") if q.get("near")]
+    wrong = refused(on_topic)
+    print(f"refused: off-topic {len(refused(off))}/{len(off)} "
+          f"({len(refused(off)) / len(off):.1%}), on-topic {len(wrong)}/{len(on_topic)}, "
+          f"near-topic (unscored) {len(refused(near))}/{len(near)}")
+    for question in wrong:
+        print(f"  on-topic refused: {question}")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,18 @@ from bot.kb.service import KnowledgeBase
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "ask_eval.yaml"
 EXTRA = ROOT / "tests" / "data" / "ask_extra.yaml"
+OFFTOPIC = ROOT / "tests" / "data" / "ask_offtopic.yaml"
 
 
-def load_questions(path: Path) -> list[dict]:
-    return list(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+def load_questions(path: Path, *, near: bool = False) -> list[dict]:
+    """The scored questions of a set; with near=True, only its ambiguous, unscored ones."""
+    items = list(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    return [item for item in items if bool(item.get("near")) == near]
+
+
+def refused(kb: KnowledgeBase, questions: list[dict]) -> list[str]:
+    """The questions /ask would not answer (no hit above the confidence threshold)."""
+    return [str(item["q"]) for item in questions if kb.ask(str(item["q"])).best is None]
 
 
 @dataclass

@@ -4,7 +4,7 @@ import pytest
 
 from bot.kb.service import KnowledgeBase
 from bot.kb.text import analyze, fold, stem
-from tests.kb_eval_helpers import EVAL, EXTRA, ROOT, evaluate, load_questions
+from tests.kb_eval_helpers import EVAL, EXTRA, OFFTOPIC, ROOT, evaluate, load_questions, refused
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +52,38 @@ def test_members_phrasings(kb, question, slug):
 
 def test_accents_and_case_do_not_matter(kb):
     assert kb.ask("LÉGISLATION DE MISE EN ŒUVRE").hits == kb.ask("legislation de mise en oeuvre").hits
+
+
+def test_off_topic_questions_are_refused(kb):
+    questions = load_questions(OFFTOPIC)
+    assert len(questions) >= 60 and all(q["expect"] is None for q in questions)
+    answered = [q["q"] for q in questions if kb.ask(q["q"]).best is not None]
+    assert len(answered) <= 0.15 * len(questions), answered
+
+
+def test_on_topic_questions_clear_the_threshold(kb):
+    on_topic = [q for path in (EVAL, EXTRA) for q in load_questions(path) if q.get("expect")]
+    assert len(on_topic) >= 250
+    assert len(refused(kb, on_topic)) <= 5, refused(kb, on_topic)
+
+
+@pytest.mark.parametrize("question", [
+    "who is the president of uganda",  # "president" once matched "preside" (chair)
+    "what is complementarity",  # shares its six-letter stem with "complementary"
+    "how do I apply for an internship at the court",  # "intern..." is not "international"
+    "what's the weather in the hague tomorrow",
+])
+def test_one_shared_word_is_not_an_answer(kb, question):
+    answer = kb.ask(question)
+    assert answer.best is None
+    assert all(h.confidence < 0.3 for h in answer.hits)
+
+
+def test_typo_correction_leaves_names_alone(kb):
+    terms = {t.term for t in kb.index.parse("capital de Australia").terms}
+    assert "austri" not in terms
+    assert "kirsch" in {t.term for t in kb.index.parse("moderated by Kirsh").terms}
+    assert kb.ask("stoktaking kampala").best is not None
 
 
 def test_off_topic_question_is_not_answered(kb):

@@ -19,9 +19,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from bot.kb.model import Topic
-from bot.kb.text import ALL_STOPWORDS, STEM_LENGTH, Term, analyze, fold, index_terms, stem, words
+from bot.kb.text import (
+    ALL_STOPWORDS,
+    CONCEPT_PREFIX,
+    STEM_LENGTH,
+    Term,
+    analyze,
+    common_prefix,
+    fold,
+    index_terms,
+    proper_names,
+    stem,
+    word_concepts,
+    words,
+)
 
 # BM25 weights per column: slug, lang (unindexed), title, aliases, short, body.
 WEIGHTS = (0.0, 0.0, 8.0, 6.0, 2.0, 1.0)
@@ -42,6 +56,22 @@ UNKNOWN_IDF = 1.0
 NAME_BONUS = 1.0
 PHRASE_BONUS = 0.5
 NEAREST_CUTOFF = 70.0
+# Confidence is the IDF-weighted share of the question's terms the topic contains. A word not
+# in the corpus at all counts like a rare word (the question is about something we don't
+# cover); a topic none of whose names the question gives counts for WEAK_SHARE of that.
+UNKNOWN_CONFIDENCE_IDF = 2.5
+WEAK_SHARE = 0.25
+CONCEPT_SHARE = 0.6
+# A topic that stands out (its score well above the next one's) is nearly as sure.
+DISTINCT_SCORE = 6.0
+DISTINCT_RATIO = 2.0
+MIN_CONCEPT_IDF = 0.25
+# A name (title or alias) the question gives in full makes the topic a strong answer, unless
+# its terms are everywhere in the corpus ("Kampala", "cooperation").
+MIN_NAME_IDF = 0.15
+# A long word that shares only its truncated stem with the corpus ("internship" and
+# "international") is not a match: more than this many letters differ after the common start.
+MAX_STEM_ONLY_TAIL = 3
 
 _SCHEMA = """
 CREATE VIRTUAL TABLE docs USING fts5(
@@ -68,6 +98,14 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """One title or alias of a topic, as index terms: plain words, and concept terms."""
+
+    words: frozenset[str]
+    concepts: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     terms: tuple[Term, ...]
 
@@ -81,6 +119,7 @@ class SearchIndex:
         self._topic_df: dict[str, int] = {}
         # Per topic, the terms and adjacent term pairs of its titles and aliases (any language).
         self._names: dict[str, set[str]] = {}
+        self._aliases: dict[str, list[Name]] = {}
         self._pairs: dict[str, set[tuple[str, str]]] = {}
         for topic in self.topics.values():
             self._add_topic(topic)
@@ -90,8 +129,10 @@ class SearchIndex:
         # Typos rarely touch the first letter: looking only there is faster and avoids
         # "though" becoming "although".
         self._vocabulary: dict[str, list[str]] = {}
+        self._by_stem: dict[str, list[str]] = {}
         for word in sorted(self._words):
             self._vocabulary.setdefault(word[0], []).append(word)
+            self._by_stem.setdefault(self._words[word], []).append(word)
         self._corrections: dict[str, str | None] = {}
         self._name_texts = [fold(n) for t in self.topics.values() for x in t.text.values()
                             for n in (x.title, *x.aliases)]
@@ -123,6 +164,9 @@ class SearchIndex:
                 terms = index_terms(name)
                 names.update(terms)
                 pairs.update(itertools.pairwise(terms))
+                concepts = frozenset(t for t in terms if t.startswith(CONCEPT_PREFIX))
+                self._aliases.setdefault(topic.slug, []).append(
+                    Name(frozenset(terms) - concepts, concepts))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
 
@@ -147,32 +191,51 @@ class SearchIndex:
         found = self._df.get(term, 0)
         return max(1e-6, math.log((self._rows - found + 0.5) / (found + 0.5)))
 
-    def correct(self, word: str) -> str | None:
-        """The index term a misspelt word most likely meant, or None."""
-        if word in self._corrections:
-            return self._corrections[word]
+    def correct(self, word: str, *, name: bool = False) -> str | None:
+        """The corpus word a misspelt word most likely meant, or None.
+
+        A proper name ("Australia") is corrected only one letter away ("Kirsh"): a name
+        we don't know is a country or person we don't cover, not a typo of "Austria".
+        """
+        key = f"{word}\0" if name else word
+        if key in self._corrections:
+            return self._corrections[key]
         found = None
         if len(word) >= MIN_TYPO_LENGTH and not word.isdigit():
             match = process.extractOne(word, self._vocabulary.get(word[0], []),
                                        scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-            found = self._words[match[0]] if match else None
+            if match and (not name or Levenshtein.distance(word, match[0]) <= 1):
+                found = str(match[0])
         if len(self._corrections) < MAX_CACHED:
-            self._corrections[word] = found
+            self._corrections[key] = found
         return found
+
+    def _stem_only(self, word: str) -> bool:
+        """Whether a word absent from the corpus meets it only through its truncated stem."""
+        if len(word) <= STEM_LENGTH or word in self._words or word.isdigit():
+            return False
+        shared = max((common_prefix(word, known) for known in
+                      self._by_stem.get(stem(word), ())), default=0)
+        return len(word) - shared > MAX_STEM_ONLY_TAIL
 
     def parse(self, question: str) -> Query:
         terms, content = analyze(question)
-        known = {t.term: t for t in terms if t.term in self._df}
+        names = proper_names(question)
+        loose = {stem(w) for w in content if self._stem_only(w)}
+        known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
         unknown: list[Term] = []
         for word in content:
             term = stem(word)
-            if term in self._df:
+            if term in known:
                 continue
-            fixed = None if word.isdigit() else self.correct(word)
-            if fixed is None:
+            meant = None if word.isdigit() else self.correct(word, name=word in names)
+            if meant is None:
                 unknown.append(Term(term, 1.0, "unknown"))
-            elif fixed not in known:
-                known[fixed] = Term(fixed, TYPO_WEIGHT, "typo")
+                continue
+            fixed = self._words[meant]
+            known.setdefault(fixed, Term(fixed, TYPO_WEIGHT, "typo"))
+            for concept in word_concepts(meant):
+                known.setdefault(concept, Term(concept, TYPO_WEIGHT, "concept", fixed))
         return Query(tuple([*known.values(), *unknown][:MAX_TERMS]))
 
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
@@ -240,11 +303,53 @@ class SearchIndex:
                 named = NAME_BONUS if term.term in self._names[slug] else 0.0
                 scores[slug] = scores.get(slug, 0.0) + weight * (value + named)
         self._phrase_bonus(searchable, scores)
-        possible = self._possible(query)
-        hits = [Hit(slug, round(score, 3), round(min(1.0, score / possible), 3))
-                for slug, score in scores.items()]
-        hits.sort(key=lambda h: (-h.score, h.slug))
-        return hits[:limit]
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        distinct = ranked[0][1] >= max(DISTINCT_SCORE, DISTINCT_RATIO * runner_up)
+        return [Hit(slug, round(score, 3),
+                    round(self.confidence(query, slug, distinct=distinct and i == 0), 3))
+                for i, (slug, score) in enumerate(ranked[:limit])]
+
+    def confidence(self, query: Query, slug: str, *, distinct: bool = False) -> float:
+        """How much of the question the topic explains, IDF-weighted, and whether it is named.
+
+        A one-word synonym or acronym restates the member's word: either one matching counts
+        for that word. Unknown words count against the topic, so "le prix de l'essence en
+        France" is mostly unexplained by the topic that names France.
+        """
+        restated: dict[str, list[Term]] = {}
+        for term in query.terms:
+            if term.source:
+                restated.setdefault(term.source, []).append(term)
+        words = {t.term for t in query.terms if not t.source}
+        covered = total = 0.0
+        for term in query.terms:
+            if term.source in words:
+                continue
+            weight = (UNKNOWN_CONFIDENCE_IDF if term.kind == "unknown"
+                      else self.idf(term.term)) * min(1.0, term.weight)
+            total += weight
+            if any(self._contains(t, slug) for t in (term, *restated.get(term.term, ()))):
+                covered += weight
+        coverage = covered / total if total else 0.0
+        if self._named(query, slug):
+            return coverage
+        if distinct or any(t.kind in ("concept", "phrase", "number")
+                           and self.idf(t.term) >= MIN_CONCEPT_IDF and self._contains(t, slug)
+                           for t in query.terms):
+            return coverage * CONCEPT_SHARE
+        return coverage * WEAK_SHARE
+
+    def _contains(self, term: Term, slug: str) -> bool:
+        return term.kind != "unknown" and term.term in self._df and (
+            slug in self.postings([term.term])[0])
+
+    def _named(self, query: Query, slug: str) -> bool:
+        """Whether the question gives one of the topic's names in full (words or concepts)."""
+        present = {t.term for t in query.terms if t.kind != "unknown"}
+        return any(part and part <= present
+                   and (len(part) > 1 or sum(map(self.idf, part)) >= MIN_NAME_IDF)
+                   for name in self._aliases.get(slug, ()) for part in (name.words, name.concepts))
 
     def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
         """Two question words side by side in a topic's title or alias: a strong signal."""
@@ -289,4 +394,5 @@ class SearchIndex:
         found = process.extract(fold(partial), titles, scorer=fuzz.partial_ratio,
                                 score_cutoff=70, limit=10)
         return [str(key) for _, _, key in found]
+
 

@@ -35,7 +35,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se ses
         si son sont sur t ta te tes toi ton tous tout toute toutes tu un une vos votre vous
         y sait savoir dire dis explique expliquez signifie veut voudrais quelqu chose ceci
-        etc svp merci passe arrive bonjour salut meme encore deja alors donc
+        etc svp merci passe arrive bonjour salut meme encore deja alors donc bien
         """),
     "es": _set("""
         a al algo como con cual cuales cuando cuanto cuantos cuantas de del donde e el ella

@@ -17,6 +17,8 @@ from functools import lru_cache
 from bot.kb.synonyms import CONCEPT_GROUPS, STOPWORDS
 
 STEM_LENGTH = 6
+# Concept phrases compare longer stems: at six letters "president" is "preside" (a chair).
+CONCEPT_STEM_LENGTH = 8
 PHRASE_PART_WEIGHT = 0.5
 CONCEPT_PREFIX = "zz"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -49,7 +51,7 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
+def stem(word: str, length: int = STEM_LENGTH) -> str:
     """Strip one common ending, then truncate: "implementing", "implementación" -> "implem"."""
     if word.isdigit() or len(word) <= 3:
         return word
@@ -61,7 +63,11 @@ def stem(word: str) -> str:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
-    return word[:STEM_LENGTH]
+    return word[:length]
+
+
+def concept_stem(word: str) -> str:
+    return stem(word, CONCEPT_STEM_LENGTH)
 
 
 def _concept_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -69,7 +75,7 @@ def _concept_table() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     table: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for name, phrases in CONCEPT_GROUPS.items():
         for phrase in phrases:
-            stems = tuple(stem(w) for w in _WORD.findall(fold(phrase)))
+            stems = tuple(concept_stem(w) for w in _WORD.findall(fold(phrase)))
             table.setdefault(stems[0], []).append((stems, name.replace(" ", "")))
     for entries in table.values():
         entries.sort(key=lambda entry: -len(entry[0]))
@@ -85,6 +91,12 @@ _DISTINCTIVE = {lang: stops - frozenset().union(*(o for k, o in STOPWORDS.items(
 
 def concept_term(name: str) -> str:
     return CONCEPT_PREFIX + name
+
+
+def word_concepts(word: str) -> list[str]:
+    """The concept terms one (folded) word stands for on its own ("recommendations")."""
+    return [concept_term(name) for phrase, name in CONCEPTS.get(concept_stem(word), ())
+            if len(phrase) == 1 and word not in ALL_STOPWORDS]
 
 
 def guess_lang(tokens: Iterable[str]) -> str | None:
@@ -105,7 +117,9 @@ class Term:
 
     term: str
     weight: float
-    kind: str  # "word", "concept", "number"
+    kind: str  # "word", "number", "concept", "phrase", "typo", "unknown"
+    # For a one-word synonym or acronym: the member's word term it restates.
+    source: str = ""
 
 
 def _numbered(pattern: re.Pattern[str], text: str, prefix: str) -> tuple[str, list[str]]:
@@ -138,7 +152,7 @@ def _phrase_concepts(tokens: list[str]) -> Iterator[tuple[str, int, int]]:
     A one-word phrase never fires on a stop word: "avoirs" (assets) is a concept, "avoir"
     (to have) is not.
     """
-    stems = [stem(t) for t in tokens]
+    stems = [concept_stem(t) for t in tokens]
     for index in range(len(stems)):
         for phrase, name in CONCEPTS.get(stems[index], ()):
             if len(phrase) == 1 and tokens[index] in ALL_STOPWORDS:
@@ -177,14 +191,31 @@ def analyze(question: str) -> tuple[list[Term], list[str]]:
                 terms[term] = Term(term, weight, "number" if token.isdigit() else "word")
     for term in special:
         terms[term] = Term(term, 1.5, "concept")
-    for name, _, length in matches:
+    for name, start, length in matches:
         phrase = length > 1
+        source = "" if phrase or tokens[start] in ALL_STOPWORDS else stem(tokens[start])
         terms.setdefault(concept_term(name), Term(concept_term(name), 1.0 if phrase else 0.8,
-                                                  "phrase" if phrase else "concept"))
+                                                  "phrase" if phrase else "concept", source))
     acronyms = _acronyms(question)
     if guess_lang(tokens) == "en":
         acronyms += [concept_term(t) for t in tokens if t in ("un", "au")]
     for term in acronyms:
-        terms.setdefault(term, Term(term, 0.8, "concept"))
+        terms.setdefault(term, Term(term, 0.8, "concept", term[len(CONCEPT_PREFIX):]))
     content = [t for t in tokens if t not in ALL_STOPWORDS]
     return list(terms.values()), content
+
+
+def common_prefix(a: str, b: str) -> int:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
+
+
+def proper_names(question: str) -> set[str]:
+    """Folded words written like names: capitalised (not all capitals), not opening the text."""
+    raw = _WORD.findall(question)
+    return {fold(w) for w in raw[1:] if w[:1].isupper() and not w.isupper()}
+
