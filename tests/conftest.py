@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,32 @@ def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Setting
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a real SQLite file, for tests of the storage layers."""
+    database = await Database.open(tmp_path / "test.sqlite3")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeDiscord, db_path: Path, *, background_tasks: bool = False,
+                      **overrides: Any) -> AsyncIterator[tuple[CoalitionBot, Harness]]:
+    """A bot logged in to the fake on `db_path`: a restart on the same file, or other settings."""
+    db = await Database.open(db_path)
+    bot = CoalitionBot(make_settings(fake, db_path, **overrides), db, sync_commands=False,
+                       background_tasks=background_tasks)
+    h = Harness(fake, bot)
+    try:
+        await h.start()
+        yield bot, h
+    finally:
+        await h.close()
+        await db.close()
 
 
 @dataclass

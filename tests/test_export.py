@@ -7,8 +7,6 @@ import io
 import os
 from datetime import date
 
-import pytest
-
 from bot.pledges.export import (
     COLUMNS,
     ExportRequest,
@@ -17,7 +15,6 @@ from bot.pledges.export import (
     neutralise,
     write_export,
 )
-from bot.storage import Database
 from tests.pledges_admin_helpers import (
     HOSTILE,
     add_campaign,
@@ -29,15 +26,6 @@ from tests.pledges_admin_helpers import (
 
 GUILD = 900000000000000001
 OTHER = 900000000000000002
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "export.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 async def export(db, request, fmt="csv") -> bytes:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.resources.clock import utcnow
+from tests.conftest import running_bot
 from tests.resources_helpers import Document, Entry, FeedServer, rss
 
 
@@ -180,29 +181,15 @@ async def test_another_servers_channel_is_refused(world, server):
 
 async def test_a_bot_without_the_private_feeds_setting_refuses_a_loopback_feed(fake, tmp_path, server):
     """Production settings: a moderator cannot make the bot fetch from its own network."""
-    from bot.client import CoalitionBot
-    from bot.fakediscord.harness import Harness
-    from bot.storage import Database
-    from tests.conftest import make_settings
-
     guild_id = fake.add_guild(name="Coalition")
     fake.add_channel(guild_id, "general")
-    db = await Database.open(tmp_path / "prod.sqlite3")
-    settings = make_settings(fake, db.path, allow_private_feeds=False)
-    bot = CoalitionBot(settings, db, sync_commands=False, background_tasks=False)
-    h = Harness(fake, bot)
-    await h.start()
-    try:
+    async with running_bot(fake, tmp_path / "prod.sqlite3", allow_private_feeds=False) as (bot, h):
         server.documents["rss"] = Document(rss(entries(2)))
         reply = await h.slash("feeds add", {"url": server.url("rss")}, user=h.moderator(guild_id))
         assert server.requests == []  # nothing was fetched
-        rows = await db.fetchall("SELECT * FROM feeds")
-        assert rows == []
+        assert await bot.db.fetchall("SELECT * FROM feeds") == []
         assert reply.ephemeral
         assert "private network" in reply.text()
-    finally:
-        await h.close()
-        await db.close()
 
 
 @pytest.mark.allow_rejections

@@ -11,7 +11,6 @@ from bot.resources.feeds import FeedRefused, Poller
 from bot.resources.feedstore import Validators
 from bot.resources.fetch import USER_AGENT, FeedError, FeedFetcher
 from bot.resources.store import ResourceStore
-from bot.storage import Database
 from tests.resources_helpers import ATOM_TYPE, Document, Entry, FeedServer, atom, rss
 
 GUILD = 111111111111111111
@@ -26,13 +25,6 @@ async def server():
     await s.start()
     yield s
     await s.close()
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "feeds.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

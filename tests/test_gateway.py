@@ -12,7 +12,7 @@ import discord
 from bot.client import CoalitionBot
 from bot.fakediscord.harness import Harness
 from bot.storage import Database
-from tests.conftest import TOKEN, make_settings
+from tests.conftest import TOKEN, make_settings, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,12 +55,7 @@ async def test_resume_after_a_dropped_connection_keeps_answering(fake, tmp_path)
 
 async def test_guild_sync_goes_to_that_server_and_only_when_commands_change(fake, tmp_path):
     guild_id = fake.add_guild(name="Dev server")
-    db = await Database.open(tmp_path / "sync.sqlite3")
-    settings = make_settings(fake, db.path, guild_id=guild_id)
-    bot = CoalitionBot(settings, db, sync_commands=False, background_tasks=False)
-    h = Harness(fake, bot)
-    await h.start()
-    try:
+    async with running_bot(fake, tmp_path / "sync.sqlite3", guild_id=guild_id) as (bot, _):
         assert await bot.sync_if_changed() is True
         assert fake.sync_count == 1
         assert {c["name"] for c in fake.commands[guild_id]} >= {"help", "ask", "pledge"}
@@ -76,9 +71,6 @@ async def test_guild_sync_goes_to_that_server_and_only_when_commands_change(fake
         assert fake.sync_count == 2
         assert await bot.sync_if_changed(force=True) is True
         assert fake.sync_count == 3
-    finally:
-        await h.close()
-        await db.close()
 
 
 async def test_sync_cli_forces_a_sync(fake, tmp_path):

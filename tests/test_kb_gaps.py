@@ -1,19 +1,10 @@
 """Unanswered questions: stored per server, grouped, pruned, and never with a user id."""
 
-import pytest
 
 from bot.kb.gaps import GapStore, clean_question, normalize_question
-from bot.storage import Database
 
 GUILD = 111111111111111111
 OTHER = 222222222222222222
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "gaps.sqlite3")
-    yield database
-    await database.close()
 
 
 async def test_table_has_no_user_column(db):

@@ -17,22 +17,12 @@ from bot.pledges import audit, campaigns
 from bot.pledges.cli import cli_command
 from bot.pledges.export import ExportRequest
 from bot.pledges.stats import pledge_stats
-from bot.storage import Database
 from tests.pledges_admin_helpers import add_campaign, add_comment, add_pledge, read_csv, read_json
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD = 900000000000000001
 OTHER = 900000000000000002
 NOW = "2024-06-01T12:00:00Z"
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "admin.sqlite3")
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 # -- campaigns ----------------------------------------------------------------------------------

@@ -1,10 +1,7 @@
 """/pledge mine, edit and withdraw, the receipt's buttons, and nobody else's pledges."""
 
-from bot.client import CoalitionBot
-from bot.fakediscord.harness import Harness
 from bot.fakediscord.state import deep, walk_components
-from bot.storage import Database
-from tests.conftest import make_settings
+from tests.conftest import running_bot
 from tests.test_pledges_member import FORM, make, pledge_rows
 
 
@@ -133,20 +130,12 @@ async def test_receipt_buttons_work_after_a_restart(world):
     _, receipt = await make(world)
     pledge_id = (await pledge_rows(world))[0]["id"]
     await world.h.close()
-    db = await Database.open(world.db.path)
-    bot = CoalitionBot(make_settings(world.fake, db.path), db, sync_commands=False,
-                       background_tasks=False)
-    h = Harness(world.fake, bot)
-    await h.start()
-    try:
+    async with running_bot(world.fake, world.db.path) as (_, h):
         message = world.fake.get_message(int(receipt.message["id"]))
         intruder = await h.click(message, f"pledge:withdraw:{pledge_id}", user=world.other_member)
         assert "no pledge number" in intruder.text()
         clicked = await h.click(message, f"pledge:withdraw:{pledge_id}", user=world.member)
         assert clicked.callback_type == 7
-    finally:
-        await h.close()
-        await db.close()
     assert (await pledge_rows(world))[0]["status"] == "withdrawn"
 
 

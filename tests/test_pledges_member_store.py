@@ -19,18 +19,10 @@ from bot.pledges.text import (
     clean,
     strip_controls,
 )
-from bot.storage import Database
 
 G, OTHER_G = 111, 222
 ANA, BRUNO = 1001, 1002
 DRAFT = PledgeDraft("Adopt implementing legislation", "Republic of Kenya", "africa", "pledges")
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "store.sqlite3")
-    yield database
-    await database.close()
 
 
 async def open_campaign(db, guild, name, *, closes_at=None, closed_at=None):

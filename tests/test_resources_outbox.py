@@ -7,12 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.client import CoalitionBot
-from bot.fakediscord.harness import Harness
 from bot.resources.clock import parse_iso, utcnow
 from bot.resources.store import NewResource, ResourceStore
-from bot.storage import Database
-from tests.conftest import make_settings
+from tests.conftest import running_bot
 
 POSTS = r"/channels/\d+/messages$"
 
@@ -147,16 +144,8 @@ async def test_a_restart_between_send_and_mark_does_not_post_twice(world):
     await world.h.close()
     assert (await outbox(world))[0]["state"] == "pending"
 
-    db = await Database.open(world.db.path)
-    bot = CoalitionBot(make_settings(world.fake, db.path), db, sync_commands=False,
-                       background_tasks=False)
-    h = Harness(world.fake, bot)
-    await h.start()
-    try:
+    async with running_bot(world.fake, world.db.path) as (bot, _):
         assert await poster(world, bot).run_once() == 1
-    finally:
-        await h.close()
-        await db.close()
     assert len(posts(world, world.channel_id)) == 2  # it did send again...
     [message] = world.fake.messages[world.channel_id]  # ...and Discord kept one message
     [row] = await outbox(world)
@@ -239,12 +228,8 @@ async def test_with_background_tasks_the_poster_runs_by_itself_and_stops_on_clos
     """The only test with the loops on: seeds load when the server is seen, a new resource is
     posted without anyone calling run_once, and closing the bot ends the loops."""
     await world.h.close()  # the fixture's bot stays idle from here on
-    db = await Database.open(world.db.path)
-    bot = CoalitionBot(make_settings(world.fake, db.path), db, sync_commands=False,
-                       background_tasks=True)
-    h = Harness(world.fake, bot)
-    await h.start()
-    try:
+    async with running_bot(world.fake, world.db.path, background_tasks=True) as (bot, h):
+        db = bot.db
         async def seeded():
             return await db.fetchval("SELECT count(*) FROM resource_seeded") == 2
         await wait_for(seeded)
@@ -258,9 +243,6 @@ async def test_with_background_tasks_the_poster_runs_by_itself_and_stops_on_clos
         loops = [t for t in asyncio.all_tasks() if t.get_name().startswith("resources-loop-")]
         assert sorted(t.get_name() for t in loops) == ["resources-loop-feeds",
                                                        "resources-loop-outbox"]
-    finally:
-        await h.close()
-        await db.close()
     await asyncio.sleep(0)
     assert all(t.done() for t in loops)
     assert await world.db.fetchval("SELECT state FROM outbox") == "sent"

@@ -11,18 +11,10 @@ from bot.resources.seed import SeedError, ensure_seeded, load_seed
 from bot.resources.store import NewResource, ResourceStore, fts_query, resource_nonce
 from bot.resources.text import InvalidField, clean_text, parse_published
 from bot.resources.urls import InvalidURL, canonical_url
-from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "resources.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.mark.parametrize(("raw", "canonical"), [
