@@ -101,14 +101,10 @@ async def world(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[World]:
     channel_id = fake.add_channel(guild_id, "general")
     other_guild_id = fake.add_guild(name="Coalición Américas", preferred_locale="es-ES")
     other_channel_id = fake.add_channel(other_guild_id, "general")
-    db = await Database.open(tmp_path / "bot.sqlite3")
-    bot = CoalitionBot(make_settings(fake, db.path), db, sync_commands=False, background_tasks=False)
-    h = Harness(fake, bot)
-    await h.start()
-    try:
+    async with running_bot(fake, tmp_path / "bot.sqlite3") as (bot, h):
         assert bot.failed_extensions == {}, bot.failed_extensions
         yield World(
-            fake=fake, h=h, bot=bot, db=db,
+            fake=fake, h=h, bot=bot, db=bot.db,
             guild_id=guild_id, channel_id=channel_id,
             other_guild_id=other_guild_id, other_channel_id=other_channel_id,
             member=h.member(guild_id, name="ana"),
@@ -116,6 +112,3 @@ async def world(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[World]:
             moderator=h.moderator(guild_id, name="mod"),
             outsider=h.member(other_guild_id, name="carla"),
         )
-    finally:
-        await h.close()
-        await db.close()
