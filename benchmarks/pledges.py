@@ -48,13 +48,12 @@ BASELINE_SQL = (
 def burst() -> None:
     print("== 1. burst of 1,000 members pledging at once (real command tree, fake Discord)")
     try:
-        from benchmarks.pledges_burst import run_burst
+        from benchmarks.pledges_burst import run_both
     except ImportError as exc:
         print(f"   skipped: benchmarks/pledges_burst.py is not available ({exc})")
         return
-    result = asyncio.run(run_burst(1000))
-    for key, value in result.items():
-        print(f"   {key}: {value:.1f}" if isinstance(value, float) else f"   {key}: {value}")
+    for line in run_both(1000):
+        print(f"   {line}")
 
 
 # -- part 2 -------------------------------------------------------------------------------------

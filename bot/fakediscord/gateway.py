@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -106,12 +107,20 @@ class Gateway:
                     continue
                 if kind == "send":
                     await conn.ws.send_str(json.dumps(value))
+                    if value.get("t") == "INTERACTION_CREATE":
+                        self._mark_sent(value["d"])
                 else:
                     await conn.ws.close(code=int(value), message=b"fakediscord")
             except (ConnectionError, RuntimeError):
                 pass  # the bot went away mid-send; the session log keeps the dispatch for RESUME
             finally:
                 conn.outgoing.task_done()
+
+    def _mark_sent(self, data: JSON) -> None:
+        """Stamp the interaction's record when its frame first left the socket (not on replay)."""
+        record = self.fake.interactions.get(int(data["id"]))
+        if record is not None and record.sent_at is None:
+            record.sent_at = time.monotonic()
 
     @staticmethod
     def _drain(conn: Connection) -> None:

@@ -76,6 +76,7 @@ class Interactions:
             message = self._respond(rec, int(kind), data, request)
             rec.callback_type = int(kind)
             rec.callback = deep(body)
+            rec.callback_at = time.monotonic()
             rec.acknowledged.set()
             if request.query.get("with_response", "").lower() not in ("1", "true"):
                 return web.Response(status=204)

@@ -70,6 +70,8 @@ class InteractionRecord:
 
     `loading` is true between a deferred (type 5) callback and the first follow-up or edit,
     because Discord turns that first follow-up into an edit of the "thinking" message.
+    `sent_at` (the INTERACTION_CREATE frame first left the gateway socket) and `callback_at` (the
+    callback was accepted) are `time.monotonic()` readings, for benchmarks of response time.
     """
 
     id: int
@@ -77,6 +79,8 @@ class InteractionRecord:
     type: int
     payload: JSON
     created: float = field(default_factory=time.monotonic)
+    sent_at: float | None = None
+    callback_at: float | None = None
     callback_type: int | None = None
     callback: JSON | None = None
     original_id: int | None = None
