@@ -23,8 +23,9 @@ leaving the gateway socket to the receipt callback), and both are printed side b
 the p99 of smaller bursts in that mode. Taking the fake out of the bot's process does not make
 the burst much faster: the bot alone spends about 0.7-1.2 ms of CPU per pledge (it now also
 reads every frame off a websocket and decodes its JSON), so 1,000 at once still gives p50 about
-1 s and p99 1.1-1.4 s; the 250 ms p99 holds for 100 at once (125-190 ms), is borderline at 250
-(265-490 ms) and is missed beyond. A cProfile of the bot process during the burst: our code
+1 s and p99 1.0-1.4 s, with the bot process busy about 90% of the burst (its one core is the
+limit, not the fake's); the 250 ms p99 holds for 100 at once (95-190 ms), is borderline at 250
+(160-490 ms) and is missed beyond. A cProfile of the bot process during the burst: our code
 about 8%, discord.py 25%, aiohttp 22%, asyncio 11%, json 8%. Figures vary by a third from run to
 run on the shared 2-core machine.
 """
@@ -184,7 +185,10 @@ def comparison(inproc: dict[str, Any], process: list[dict[str, Any]]) -> list[st
                  f"{deployed['bot CPU per pledge ms']:>18.2f}")
     lines.append(f"{'':<34}{'(bot + fake)':>16}{'(bot alone)':>18}")
     lines.append(f"fake Discord CPU per pledge (its own process): "
-                 f"{deployed['fake CPU per pledge ms']:.2f} ms; db check: {deployed['db check']}")
+                 f"{deployed['fake CPU per pledge ms']:.2f} ms; during the burst the bot process "
+                 f"was busy {deployed['bot busy %']:.0f}% of the time, the fake "
+                 f"{deployed['fake busy %']:.0f}%")
+    lines.append(f"db check (bot as a process): {deployed['db check']}")
     lines.append(f"solo p50 (in one process, one member at a time): "
                  f"{inproc['solo p50 ms (baseline, one member at a time)']:.1f} ms")
     lines.append(f"p99 by burst size, bot as a process (median of {process[0]['runs']} runs; "

@@ -92,6 +92,8 @@ def figures(records: list[InteractionRecord], cpu: float, fake_cpu: float) -> di
         "throughput pledges/s": len(records) / span,
         "bot CPU per pledge ms": cpu / len(records) * 1000,
         "fake CPU per pledge ms": fake_cpu / len(records) * 1000,
+        "bot busy %": cpu / span * 100,  # near 100: the bot's one core is the limit
+        "fake busy %": fake_cpu / span * 100,
         "receipts": sum(r.callback_type == 4 and not r.rejections for r in records),
     }
 
