@@ -186,10 +186,7 @@ class Interactions:
         if message_id is None or (key != "@original" and message_id != rec.original_id
                                   and message_id not in rec.followup_ids):
             raise DiscordError(404, 10008, "Unknown Message")
-        message = self.fake.get_message(message_id)
-        if message is None:
-            raise DiscordError(404, 10008, "Unknown Message")
-        return message
+        return self._owned_message_by_id(message_id)
 
     async def followup(self, request: web.Request) -> web.StreamResponse:
         record = self._webhook_record(request)
