@@ -62,6 +62,19 @@ async def start_bot(fake: FakeDiscord, db_path: Path, log_path: Path, *, identif
     return process
 
 
+@asynccontextmanager
+async def bot_process(fake: FakeDiscord, db_path: Path, log_path: Path, *, identifies: int = 1
+                      ) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The bot process for the block; killed on the way out if the test left it running."""
+    process = await start_bot(fake, db_path, log_path, identifies=identifies)
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def db_check(db_path: Path) -> tuple[int, str]:
     env = {**os.environ, "COALITION_DB": str(db_path)}
     env.pop("DISCORD_TOKEN", None)

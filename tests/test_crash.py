@@ -18,12 +18,12 @@ import pytest
 
 from bot.fakediscord.harness import Harness
 from tests.process_helpers import (
+    bot_process,
     db_check,
     open_forms,
     payload_builder,
     receipted,
     send_submits,
-    start_bot,
     submit_payload,
     wait_for_receipts,
 )
@@ -44,8 +44,7 @@ async def test_sigkill_mid_burst_loses_no_receipted_pledge(fake, builder, tmp_pa
     guild_id = fake.add_guild(name="Coalition", preferred_locale="en-US")
     fake.add_channel(guild_id, "general")
     db_path, log_path = tmp_path / "bot.sqlite3", tmp_path / "bot.log"
-    process = await start_bot(fake, db_path, log_path)
-    try:
+    async with bot_process(fake, db_path, log_path) as process:
         opened = await open_forms(fake, builder, guild_id, 300)
         # the burst: a first part and its first receipts, then 250 more written to the socket at
         # once and SIGKILL as soon as they left (the bot cannot have answered all of those)
@@ -60,10 +59,6 @@ async def test_sigkill_mid_burst_loses_no_receipted_pledge(fake, builder, tmp_pa
         process.send_signal(signal.SIGKILL)
         sent += [(text, fake.interactions[int(p["id"])]) for text, p in payloads]
         await process.wait()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     receipts = receipted(sent)
     assert process.returncode == -signal.SIGKILL
     assert 0 < len(receipts) < len(sent), (len(receipts), len(sent))  # killed mid-burst
@@ -79,17 +74,12 @@ async def test_sigterm_finishes_in_flight_work_and_exits_cleanly(fake, builder, 
     guild_id = fake.add_guild(name="Coalition", preferred_locale="en-US")
     fake.add_channel(guild_id, "general")
     db_path, log_path = tmp_path / "bot.sqlite3", tmp_path / "bot.log"
-    process = await start_bot(fake, db_path, log_path)
-    try:
+    async with bot_process(fake, db_path, log_path) as process:
         opened = await open_forms(fake, builder, guild_id, 40)
         sent = await send_submits(fake, builder, opened)
         await wait_for_receipts(sent, 1)
         process.send_signal(signal.SIGTERM)
         code = await asyncio.wait_for(process.wait(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert code == 0, log[-3000:]
     assert "database closed cleanly" in log

@@ -15,7 +15,7 @@ import discord
 import pytest
 
 from bot.fakediscord.harness import Harness
-from tests.process_helpers import db_check, dispatch, payload_builder, start_bot
+from tests.process_helpers import bot_process, db_check, dispatch, payload_builder
 
 
 @pytest.fixture
@@ -42,8 +42,7 @@ async def test_run_identifies_minimally_syncs_once_and_answers_help(fake, help_b
     fake.add_channel(guild_id, "général")
     db_path, log_path = tmp_path / "bot.sqlite3", tmp_path / "bot.log"
 
-    process = await start_bot(fake, db_path, log_path)
-    try:
+    async with bot_process(fake, db_path, log_path) as process:
         identify = fake.identify_payloads[-1]
         intents = identify.get("d", identify)["intents"]
         assert intents == discord.Intents(guilds=True).value
@@ -62,10 +61,6 @@ async def test_run_identifies_minimally_syncs_once_and_answers_help(fake, help_b
         await wait_answered(record)
         assert record.callback_type == 4
         assert await stop(process) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     answer = [r for r in fake.requests if r.path.endswith("/callback")][-1].json
     embed = answer["data"]["embeds"][0]
     assert "Commandes" in str(embed)  # French, from the interaction's locale
@@ -73,14 +68,9 @@ async def test_run_identifies_minimally_syncs_once_and_answers_help(fake, help_b
     assert answer["data"]["allowed_mentions"]["parse"] == []
 
     # a restart with the same commands does not sync again (200 creates a day per server)
-    process = await start_bot(fake, db_path, log_path, identifies=2)
-    try:
+    async with bot_process(fake, db_path, log_path, identifies=2) as process:
         assert fake.sync_count == 1
         assert await stop(process) == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     code, report = await db_check(db_path)
     assert code == 0, report
     log = log_path.read_text(encoding="utf-8", errors="replace")
