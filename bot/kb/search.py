@@ -336,12 +336,15 @@ class SearchIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         distinct = ranked[0][1] >= max(DISTINCT_SCORE, DISTINCT_RATIO * runner_up)
-        hits = [Hit(slug, round(score, 3),
-                    round(self.confidence(query, slug, distinct=distinct and i == 0), 3))
-                for i, (slug, score) in enumerate(ranked[:max(limit, CANDIDATES)])]
+        first = Hit(ranked[0][0], round(ranked[0][1], 3),
+                    round(self.confidence(query, ranked[0][0], distinct=distinct), 3))
         # An answer the search can stand behind ranks before closer-scoring ones it cannot:
         # when every word is common to all topics ("who has to cooperate with the court"),
-        # scores are noise and the topic the question names is the answer.
+        # scores are noise and the topic the question names is the answer. Only weighed when
+        # the best-scoring topic is unsure (confidence costs more than the score).
+        depth = limit if first.confident else max(limit, CANDIDATES)
+        hits = [first, *(Hit(slug, round(score, 3), round(self.confidence(query, slug), 3))
+                         for slug, score in ranked[1:depth])]
         hits.sort(key=lambda hit: not hit.confident)
         return hits[:limit]
 
