@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "tests" / "data" / "ask_eval.yaml"
 EXTRA = ROOT / "tests" / "data" / "ask_extra.yaml"
 OFFTOPIC = ROOT / "tests" / "data" / "ask_offtopic.yaml"
+# How many topics the shipped knowledge base has (tests state counts relative to it).
+TOPIC_COUNT = len(list((ROOT / "data" / "topics").glob("*.yaml")))
 
 
 def load_questions(path: Path, *, near: bool = False) -> list[dict]:
