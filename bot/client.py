@@ -48,6 +48,10 @@ class CoalitionBot(commands.Bot):
         sync_commands: bool = True,
         background_tasks: bool = True,
     ) -> None:
+        # The bot never joins voice: discord.py's notice about missing voice libraries would
+        # only send an operator looking for a problem that is not there.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -114,3 +118,8 @@ class CoalitionBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        for guild in self.guilds:  # the ids operators pass to `coalition-bot export --guild`
+            log.info("server %s: %s", guild.id, guild.name)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("added to server %s: %s", guild.id, guild.name)
