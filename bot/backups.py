@@ -115,7 +115,7 @@ class Backups:
         if self.interval <= 0:
             log.info("automatic backups are off (COALITION_BACKUP_HOURS=0)")
             return
-        wait = self.delay(utcnow())
+        wait = min(self.delay(utcnow()), self.interval)
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
