@@ -48,7 +48,8 @@ def scheduled(folder: Path) -> dict[datetime, Path]:
     """The rotated backups in `folder` by time (hand-made files are not among them)."""
     if not folder.is_dir():
         return {}
-    return {stamp: path for path in folder.iterdir() if (stamp := stamp_of(path)) is not None}
+    return {stamp: path for path in folder.iterdir()
+            if (stamp := stamp_of(path)) is not None and path.is_file()}
 
 
 def to_keep(stamps: list[datetime], daily: int = KEEP_DAILY, weekly: int = KEEP_WEEKLY) -> set[datetime]:
@@ -94,7 +95,11 @@ class Backups:
             log.error("automatic backup failed: %s", exc)
             await self.record({"at": iso(moment), "ok": False, "error": str(exc)[:300]})
             raise
-        removed = await asyncio.to_thread(rotate, self.folder)
+        try:
+            removed = await asyncio.to_thread(rotate, self.folder)
+        except OSError as exc:  # the new backup is good; an old one lingers until next time
+            log.warning("could not remove old backups: %s", exc)
+            removed = []
         log.info("backup written to %s%s", target,
                  f"; removed {len(removed)} old backup(s)" if removed else "")
         await self.record({"at": iso(moment), "ok": True, "file": target.name})

@@ -70,6 +70,7 @@ class CoalitionBot(commands.Bot):
         # Pollers and posters start only when this is on; tests drive them by hand.
         self.background_tasks = background_tasks
         self.failed_extensions: dict[str, BaseException] = {}
+        self.started_at = discord.utils.utcnow()  # for /status
 
     async def setup_hook(self) -> None:
         for name in self.extension_names:

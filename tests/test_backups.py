@@ -46,10 +46,12 @@ def test_rotation_deletes_only_scheduled_backups_the_policy_drops(tmp_path):
         touch(tmp_path / backup_name(at("2025-02-20") + timedelta(days=n)))
     by_hand = touch(tmp_path / "before-upgrade.sqlite3")
     lookalike = touch(tmp_path / "coalition-2025.sqlite3")
+    folder = tmp_path / backup_name(at("2025-02-19"))
+    folder.mkdir()  # not a file: never taken for a backup
     removed = rotate(tmp_path)
     assert len(removed) == 40 - len(scheduled(tmp_path))
     assert len(scheduled(tmp_path)) == 9
-    assert by_hand.exists() and lookalike.exists()
+    assert by_hand.exists() and lookalike.exists() and folder.is_dir()
 
 
 async def filled_database(path):
