@@ -16,12 +16,13 @@ PIP := -m pip install --quiet --disable-pip-version-check
 
 # $(1): the environment, $(2): its lock. The bot itself is installed editable from this checkout
 # (its data/ folder is read from here) with the build backend pinned in the lock, so nothing
-# unpinned is fetched.
+# unpinned is fetched; its bytecode is compiled now, as a service cannot write it later.
 define install_from
 	python3 scripts/lock.py check
 	python3 -m venv $(1)
 	$(1)/bin/python $(PIP) --require-hashes -r $(2)
 	$(1)/bin/python $(PIP) --no-deps --no-build-isolation --no-index -e .
+	$(1)/bin/python -m compileall -q bot cogs
 	touch $(1)/.installed
 endef
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ FEATURE_CLIS: tuple[str, ...] = (
 
 
 async def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.token is None and getattr(args, "require_token", False):
+        raise ConfigError("DISCORD_TOKEN: not set; paste the bot's token (Developer Portal, Bot "
+                          "page) into the settings file")
     if settings.token is None:
         print("No DISCORD_TOKEN is set, so the bot is starting in the local console "
               "(a fake Discord on this machine). Set DISCORD_TOKEN in .env to connect to Discord.",
@@ -133,8 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--env-file", default=".env", metavar="FILE",
                         help="settings file read under the environment (default: .env here)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("run", help="connect to Discord (or start the console without a token)"
-                   ).set_defaults(func=cmd_run)
+    run = sub.add_parser("run", help="connect to Discord (or start the console without a token)")
+    run.add_argument("--require-token", action="store_true",
+                     help="fail instead of starting the console when DISCORD_TOKEN is unset (services)")
+    run.set_defaults(func=cmd_run)
     console = sub.add_parser("console", help="the bot against a local fake Discord, in a terminal")
     console.add_argument("--script", metavar="FILE",
                          help="run the lines of FILE ('-' for standard input) and print a transcript")
@@ -177,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     state a restart cannot fix (the unit does not restart on it), 1 anything else."""
     args = build_parser().parse_args(argv)
     handler: Handler = getattr(args, "func", cmd_run)
+    # The database, its backups and exports hold members' data: owner-only, whatever the shell's umask.
+    os.umask(0o077)
     try:
         settings = Settings.from_env(env_file=Path(args.env_file))
         configure_logging(settings.log_level, settings.log_format)
