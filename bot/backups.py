@@ -20,7 +20,8 @@ from pathlib import Path
 from bot.config import Settings
 from bot.resources.clock import iso, utcnow
 from bot.storage import Database
-from bot.storage.backup import STAMP, BackupError, write_backup
+from bot.storage.backup import STAMP, BackupError, schema_version, write_backup
+from bot.storage.database import migration_files
 
 log = logging.getLogger(__name__)
 KEEP_DAILY = 7
@@ -133,3 +134,20 @@ class Backups:
                 wait = self.interval
             except (BackupError, OSError):
                 wait = RETRY_AFTER_FAILURE
+
+
+async def before_migrating(settings: Settings, now: datetime | None = None) -> Path | None:
+    """A copy of the database as it was before an upgrade's migrations change it for good, so
+    going back to the older code is a restore away. Kept outside the rotation."""
+    path = settings.db_path
+    if not path.is_file():
+        return None
+    version = await asyncio.to_thread(schema_version, path)
+    if version == 0 or version >= len(migration_files()):
+        return None
+    moment = now or utcnow()
+    target = settings.backup_dir / f"pre-migration-v{version}-{moment.strftime(STAMP)}.sqlite3"
+    await asyncio.to_thread(write_backup, path, target)
+    log.info("schema version %d is about to be migrated; the database as it was is in %s",
+             version, target)
+    return target

@@ -21,7 +21,7 @@ import aiohttp
 import discord
 import yarl
 
-from bot.backups import Backups
+from bot.backups import Backups, before_migrating
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.heartbeat import Heartbeat
@@ -138,6 +138,7 @@ async def run_bot(settings: Settings) -> int:
     assert settings.token is not None
     point_at(settings)
     with exclusive(settings.db_path, "coalition-bot run"):
+        await before_migrating(settings)
         db = await Database.open(settings.db_path)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.backups import FIRST_DELAY, Backups, backup_name, rotate, scheduled, to_keep
+from bot.backups import FIRST_DELAY, Backups, backup_name, before_migrating, rotate, scheduled, to_keep
 from bot.config import Settings
 from bot.storage import Database
 from bot.storage.backup import BackupError, restore_backup, verify, write_backup
@@ -198,3 +198,17 @@ async def test_the_schedule_loop_backs_up_on_its_interval_and_stops_on_request(t
         await asyncio.wait_for(off.run(asyncio.Event()), 1)  # returns at once: no backups
     finally:
         await db.close()
+
+
+async def test_an_upgrade_keeps_the_database_as_it_was_before_migrating(tmp_path):
+    db = await filled_database(tmp_path / "live.sqlite3")
+    await db.close()
+    settings = settings_for(db.path, 24)
+    assert await before_migrating(settings) is None  # up to date: nothing to keep
+    with sqlite3.connect(db.path) as conn:
+        conn.execute("PRAGMA user_version = 3")  # as left by older code
+    kept = await before_migrating(settings, at("2025-05-01"))
+    assert kept == tmp_path / "backups" / "pre-migration-v3-20250501T030000Z.sqlite3"
+    assert verify(kept) == [] and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert scheduled(kept.parent) == {}  # never rotated away
+    assert await before_migrating(settings_for(tmp_path / "none.sqlite3", 24)) is None
