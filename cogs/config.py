@@ -145,6 +145,8 @@ class Config(commands.Cog):
                     parked=counts.get("parked", 0), sent=counts.get("sent", 0))
         if counts.get("pending") and ANNOUNCEMENTS_CHANNEL not in values:
             waiting += "\n" + t("config.show.waiting_for_channel", lang)
+        if counts.get("pending") or counts.get("parked"):
+            waiting += "\n" + t("config.show.see_status", lang)
         return [
             (t("config.show.announcements", lang),
              channel(ANNOUNCEMENTS_CHANNEL, "config.show.announcements_unset")),

@@ -72,6 +72,8 @@ async def test_failing_feeds_waiting_announcements_and_a_failed_backup_are_named
     assert "500" in shown["Feeds"] and server.url("theirs") not in shown["Feeds"]
     assert shown["Announcements waiting"] == (
         "no channel: 1 (no announcements channel: choose one with /config announcements)")
+    show = await world.h.slash("config show", user=world.moderator)
+    assert "1 waiting" in show.text() and "wait: /status" in show.text()
     assert shown["Last automatic backup"].startswith("FAILED <t:")
     assert reply.embeds[0]["color"] == 0xE67E22
     french = fields(await world.h.slash("status", user=world.moderator, locale="fr"))
