@@ -133,6 +133,9 @@ class Backups:
                 await asyncio.shield(task)
                 wait = self.interval
             except (BackupError, OSError):
+                wait = RETRY_AFTER_FAILURE  # logged and recorded by run_once
+            except Exception:  # a bug: keep the schedule alive, with the traceback to fix it
+                log.exception("automatic backup failed unexpectedly")
                 wait = RETRY_AFTER_FAILURE
 
 
