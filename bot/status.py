@@ -54,10 +54,10 @@ def knowledge_base(bot: CoalitionBot) -> KnowledgeBaseState | None:
     if kb is None:
         return None
     topics = kb.topics
-    stamp = sorted((slug, topic.updated.isoformat()) for slug, topic in topics.items())
+    stamp = sorted((slug, topic.checked.isoformat()) for slug, topic in topics.items())
     return KnowledgeBaseState(
         topics=len(topics),
-        reviewed=max((updated for _, updated in stamp), default=None),
+        reviewed=max((checked for _, checked in stamp), default=None),
         fingerprint=hashlib.sha256(json.dumps(stamp).encode()).hexdigest()[:8],
         problems=len(kb.problems),
     )

@@ -38,7 +38,7 @@ async def test_a_quiet_server_sees_a_healthy_bot_and_members_see_nothing(world):
     assert shown["Announcements waiting"] == "None: everything was posted."
     assert shown["Last automatic backup"].startswith("none yet")
     topics = world.bot.kb.topics
-    newest = max(t.updated for t in topics.values()).isoformat()
+    newest = max(t.checked for t in topics.values()).isoformat()
     assert shown["Knowledge base"].startswith(f"{len(topics)} topics, reviewed up to {newest}")
     assert "<t:" in shown["Running since"]
     assert reply.embeds[0]["color"] == 0x2ECC71
