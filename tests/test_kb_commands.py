@@ -3,13 +3,14 @@
 import shutil
 
 import pytest
+from babel.dates import format_date
 
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.fakediscord.harness import Harness
 from bot.kb.gaps import GapStore
 from bot.storage import Database
-from tests.kb_eval_helpers import ROOT
+from tests.kb_eval_helpers import ROOT, TOPIC_COUNT
 
 ASK = "who chaired the cooperation session in Kampala"
 
@@ -34,9 +35,11 @@ async def test_ask_answers_publicly_with_sources_and_buttons(world):
     assert embed["author"]["name"] == ASK
     assert embed["fields"][0]["name"] == "Sources"
     assert topic.sources[0].url.split("?")[0] in embed["fields"][0]["value"]
-    assert topic.updated.isoformat() in embed["footer"]["text"]
+    assert embed["footer"]["text"] == "Facts checked on " + format_date(topic.checked, "long",
+                                                                        locale="en_US")
     ids = reply.custom_ids()
-    assert ids[:3] == ["kb:more:stocktaking:en", "kb:lang:stocktaking:fr", "kb:lang:stocktaking:es"]
+    assert ids[:4] == ["kb:more:stocktaking:en", "kb:src:stocktaking:en", "kb:lang:stocktaking:fr",
+                       "kb:lang:stocktaking:es"]
     assert 1 <= len([i for i in ids if i.startswith("kb:open:")]) <= 2
 
 
@@ -103,9 +106,9 @@ async def test_gaps_for_moderators_only_and_per_server(world):
 async def test_reload_for_moderators(world):
     refused = await world.h.slash("kb reload", user=world.member, guild_id=world.guild_id,
                                   check=False)
-    assert refused.ephemeral and "13" not in refused.text()
+    assert refused.ephemeral and str(TOPIC_COUNT) not in refused.text()
     reply = await world.h.slash("kb reload", user=world.moderator, guild_id=world.guild_id)
-    assert reply.ephemeral and "13" in reply.content
+    assert reply.ephemeral and str(TOPIC_COUNT) in reply.content
 
 
 async def test_hostile_questions(world):
@@ -138,7 +141,7 @@ async def test_question_of_the_wrong_type(world):
 async def test_topic_autocomplete(world):
     choices = await world.h.autocomplete("topic", {"name": ""}, focused="name",
                                          user=world.member, guild_id=world.guild_id)
-    assert len(choices) == 13
+    assert len(choices) == TOPIC_COUNT
     assert all(len(c["name"]) <= 100 and c["value"] in world.bot.kb.topics for c in choices)
     choices = await world.h.autocomplete("topic", {"name": "arr"}, focused="name",
                                          user=world.member, guild_id=world.guild_id, locale="fr")
@@ -164,7 +167,7 @@ async def test_topics_menu_opens_a_topic(world):
     reply = await world.h.slash("topics", user=world.member, guild_id=world.guild_id)
     assert reply.ephemeral and reply.custom_ids() == ["kb:browse:0"]
     options = reply.components[0]["components"][0]["options"]
-    assert len(options) == 13
+    assert len(options) == TOPIC_COUNT
     opened = await world.h.click(reply, "kb:browse:0", values=["civil-society"])
     assert opened.embeds[0]["title"] == world.bot.kb.topics["civil-society"].title("en")
     crafted = await world.h.click(reply, "kb:browse:0", values=["../../etc"], check=False)
@@ -198,13 +201,13 @@ async def test_reload_reports_errors_and_keeps_serving(own_data):
     path.write_text(good.replace("\nes:\n", "\nspanish:\n"), encoding="utf-8")
     reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
     assert "pledges.yaml" in reply.content and "'es' is missing" in reply.content
-    assert "13" in reply.content
+    assert str(TOPIC_COUNT) in reply.content
     answer = await h.slash("ask", {"question": "Kampala pledges"}, user=moderator,
                            guild_id=guild_id, locale="es-ES")
     assert answer.embeds[0]["title"] == h.bot.kb.topics["pledges"].title("es")
     path.write_text(good.replace('title: "Pledges', 'title: "Renamed pledges', 1), encoding="utf-8")
     reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
-    assert "13 topics" in reply.content and "pledges.yaml" not in reply.content
+    assert f"{TOPIC_COUNT} topics" in reply.content and "pledges.yaml" not in reply.content
     shown = await h.slash("topic", {"name": "pledges"}, user=moderator, guild_id=guild_id)
     assert shown.embeds[0]["title"].startswith("Renamed pledges")
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.kb.checks import check_knowledge_base
 from bot.kb.service import CHECK_INTERVAL, KnowledgeBase
-from tests.kb_eval_helpers import ROOT
+from tests.kb_eval_helpers import ROOT, TOPIC_COUNT
 
 
 class Clock:
@@ -38,7 +38,7 @@ def edit(path, old, new):
 def test_changed_files_are_picked_up_after_the_interval(data):
     clock = Clock()
     kb = KnowledgeBase(data, clock=clock)
-    assert kb.problems == [] and len(kb.topics) == 13
+    assert kb.problems == [] and len(kb.topics) == TOPIC_COUNT
     edit(data / "topics" / "pledges.yaml", "title: \"Pledges", "title: \"Zanzibar pledges")
     assert kb.refresh_if_changed() is None  # checked too recently
     assert "Zanzibar" not in kb.topics["pledges"].title("en")
@@ -54,7 +54,7 @@ def test_invalid_reload_keeps_the_previous_index(data):
     edit(data / "topics" / "pledges.yaml", "\nfr:\n", "\nfrench:\n")
     (data / "topics" / "stocktaking.yaml").write_text("slug: [unclosed", encoding="utf-8")
     result = kb.reload()
-    assert not result.changed and result.topics == 13
+    assert not result.changed and result.topics == TOPIC_COUNT
     text = "\n".join(map(str, result.problems))
     assert "pledges.yaml" in text and "'fr' is missing" in text
     assert "stocktaking.yaml" in text and "YAML" in text
@@ -64,20 +64,28 @@ def test_invalid_reload_keeps_the_previous_index(data):
 def test_start_up_serves_the_valid_files_only(data):
     edit(data / "topics" / "pledges.yaml", "url: \"http", "url: \"ftp")
     kb = KnowledgeBase(data)
-    assert "pledges" not in kb.topics and len(kb.topics) == 12
+    assert "pledges" not in kb.topics and len(kb.topics) == TOPIC_COUNT - 1
     assert any("malformed URL" in p.message for p in kb.problems)
 
 
-def test_check_reports_embed_limits_and_missing_related(data):
+def test_check_reports_source_limits_and_missing_related(data):
     path = data / "topics" / "civil-society.yaml"
     edit(path, "related: [", "related: [no-such-topic, ")
-    sources = "".join(f'  - title: "Source number {n} with a fairly long descriptive title here"\n'
-                      f'    url: "https://example.org/{"x" * 150}/{n}"\n' for n in range(25))
+    label = "Source number {n} with a fairly long descriptive title here"
+    sources = "".join(f'  - title: {{en: "{label.format(n=n)}", fr: "{label.format(n=n)}", '
+                      f'es: "{label.format(n=n)}"}}\n'
+                      f'    url: "https://example.org/{"x" * 150}/{n}"\n'
+                      f'    key: {str(n < 3).lower()}\n' for n in range(25))
+    long_label = "L" * 301
+    sources += (f'  - title: {{en: "{long_label}", fr: "x", es: "x"}}\n'
+                f'    url: "https://example.org/{"y" * 500}"\n')
     edit(path, "sources:\n", "sources:\n" + sources)
     _, problems = check_knowledge_base(data)
     text = "\n".join(map(str, problems))
     assert "related slug 'no-such-topic' does not exist" in text
-    assert "answer embed: embed is" in text and "(limit 6000)" in text
+    assert "8 sources are marked key: true (there must be 1 to 5)" in text
+    assert "en title is 301 characters (limit 300)" in text
+    assert "URL is 520 characters (limit 500)" in text
 
 
 def run_cli(*args, data_dir=ROOT / "data", stdin=None):
@@ -90,7 +98,7 @@ def run_cli(*args, data_dir=ROOT / "data", stdin=None):
 def test_kb_check_passes_on_the_shipped_files():
     done = run_cli("kb", "check")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "13 topics" in done.stdout
+    assert f"{TOPIC_COUNT} topics" in done.stdout
 
 
 def test_kb_check_fails_on_a_broken_file(data):
