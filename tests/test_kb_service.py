@@ -2,9 +2,11 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
@@ -117,15 +119,75 @@ def test_ask_json_and_stdin_lines():
     assert result["results"][0]["title"].startswith("Législation")
     assert len(result["results"]) <= 2
     assert set(result["results"][0]) == {"slug", "title", "score"}
-    lines = run_cli("ask", "--json", stdin="APIC\n\n\"NEAR( AND *\nqui a modéré la session\n")
+    assert result["answered"] is True and result["missing"] == []
+    lines = run_cli("ask", stdin="APIC\n\n\"NEAR( AND *\nqui a modéré la session\n"
+                                 "recipe for chocolate cake\nMilosevic arrest warrant\n")
     parsed = [json.loads(line) for line in lines.stdout.splitlines()]
-    assert [p["question"] for p in parsed] == ["APIC", "", "\"NEAR( AND *", "qui a modéré la session"]
+    assert [p["question"] for p in parsed] == ["APIC", "", "\"NEAR( AND *", "qui a modéré la session",
+                                              "recipe for chocolate cake", "Milosevic arrest warrant"]
     assert parsed[0]["results"][0]["slug"] == "agreements"
     assert parsed[1]["results"] == []
     assert parsed[3]["results"][0]["slug"] == "stocktaking"
+    assert [p["answered"] for p in parsed] == [True, False, False, True, False, False]
+    assert parsed[5]["missing"] == ["Milosevic"] and parsed[5]["results"]
 
 
 def test_ask_text_output_says_when_unsure():
     done = run_cli("ask", "recipe for chocolate cake")
     assert done.returncode == 0
     assert "does not know" in done.stdout
+
+
+def test_check_refuses_dump_hosts_anywhere_in_data(data):
+    topic = data / "topics" / "agreements.yaml"
+    edit(topic, "sources:\n", 'sources:\n  - title: {en: "Dump", fr: "Dump", es: "Dump"}\n'
+                              '    url: "https://fr.scribd.com/document/1"\n')
+    edit(topic, "  body: |\n", "  body: |\n    See https://bafy.ipfs.dweb.link/x and "
+                               "http://docplayer.es/1.\n")
+    (data / "resources.yaml").write_text(
+        "resources:\n  - url: https://www.docslib.org/doc/1\n    title: x\n", encoding="utf-8")
+    _, problems = check_knowledge_base(data)
+    text = "\n".join(map(str, problems))
+    assert "https://fr.scribd.com/document/1 is on a refused host (fr.scribd.com)" in text
+    assert "bafy.ipfs.dweb.link" in text and "docplayer.es" in text
+    assert "resources.yaml: https://www.docslib.org/doc/1 is on a refused host" in text
+    done = run_cli("kb", "check", data_dir=data)
+    assert done.returncode == 1 and "refused host" in done.stdout
+
+
+def test_check_dates_and_the_old_field(data):
+    edit(data / "topics" / "pledges.yaml", "checked: ", "updated: ")
+    path = data / "topics" / "stocktaking.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"^checked: .*$", "checked: 2999-01-01", text, count=1, flags=re.M),
+                    encoding="utf-8")
+    _, problems = check_knowledge_base(data)
+    text = "\n".join(map(str, problems))
+    assert "pledges.yaml: unknown field 'updated' (replaced by `checked`" in text
+    assert "pledges.yaml: checked must be the ISO date" in text
+    assert "stocktaking.yaml: checked date 2999-01-01 is in the future" in text
+    # a date that is already today somewhere on Earth is not "in the future"
+    _, later = check_knowledge_base(data, today=date(2999, 1, 1))
+    assert not any("stocktaking" in p.file and "future" in p.message for p in later)
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ('  - title: {en: "Only English"}\n    key: true\n', "has no title in 'fr'"),
+    ('  - title: "plain string"\n', "has no title in 'en'"),
+    ('  - title: {en: "x", fr: "x", es: "x"}\n    url: "javascript:alert(1)"\n', "malformed URL"),
+    ('  - title: {en: "x", fr: "x", es: "x"}\n    key: "yes"\n', "key must be true or false"),
+    ('  - title: {en: "x", fr: "x", es: "x"}\n    link: "https://x.org"\n', "unknown field 'link'"),
+    ("  - just text\n", "source is not a mapping"),
+])
+def test_check_source_fields(data, source, message):
+    edit(data / "topics" / "agreements.yaml", "sources:\n", "sources:\n" + source)
+    _, problems = check_knowledge_base(data)
+    assert any(message in p.message for p in problems), problems
+
+
+def test_no_key_source_is_a_problem(data):
+    path = data / "topics" / "agreements.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    key: true\n", ""),
+                    encoding="utf-8")
+    _, problems = check_knowledge_base(data)
+    assert any("0 sources are marked key: true" in p.message for p in problems)

@@ -2,6 +2,11 @@
 
 Validation is strict because the content is legal-political: a topic without sources, with a
 missing translation or too long for an embed must fail review, not surprise a member.
+
+A topic file: slug; checked (the ISO date its facts were last checked, not in the future;
+the old `updated` is refused); related slugs; sources, each with a title in en, fr and es, an
+optional http(s) url and `key: true` on the one to five shown with every answer; and en, fr,
+es each with title, short, body and aliases.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ REQUIRED_SLUGS = (
     "implementing-legislation", "agreements", "cooperation-requests", "un-and-regional-bodies",
     "knowledge-and-support", "arrest-warrants", "stocktaking", "outcome-document",
     "recommendations-66", "pledges", "cooperation-facilitator", "civil-society", "parts-9-and-10",
+    "cooperation-overview", "immunities", "non-compliance", "withdrawal",
+    "enforcement-of-sentences", "arrest-strategies", "outstanding-warrants",
 )
 # A reply shows the key sources: at least one carries the answer, more than five bury it.
 MIN_KEY_SOURCES, MAX_KEY_SOURCES = 1, 5
