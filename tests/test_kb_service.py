@@ -77,7 +77,7 @@ def test_check_reports_source_limits_and_missing_related(data):
     sources = "".join(f'  - title: {{en: "{label.format(n=n)}", fr: "{label.format(n=n)}", '
                       f'es: "{label.format(n=n)}"}}\n'
                       f'    url: "https://example.org/{"x" * 150}/{n}"\n'
-                      f'    key: {str(n < 3).lower()}\n' for n in range(25))
+                      f'    key: {str(n < 6).lower()}\n' for n in range(25))
     long_label = "L" * 301
     sources += (f'  - title: {{en: "{long_label}", fr: "x", es: "x"}}\n'
                 f'    url: "https://example.org/{"y" * 500}"\n')
