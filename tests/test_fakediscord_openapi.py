@@ -144,7 +144,8 @@ async def test_discord_py_shows_the_route_path_and_rule(fake: FakeDiscord) -> No
     ({"type": 8, "data": {"choices": [{"name": "", "value": "v"}]}},
      ("data", "choices", "0", "name"), "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length."),
     ({"data": {"content": "x"}}, ("type",), "BASE_TYPE_REQUIRED", "This field is required"),
-    ({"type": 3}, (), "UNION_TYPE_CHOICES", "Type 3 is not allowed here"),
+    ({"type": 3}, (), "UNION_TYPE_CHOICES",
+     "Type 3 is not allowed here; allowed types: [1, 4, 5, 6, 7, 8, 9, 12, 13]."),
     (["not", "an", "object"], (), "UNION_TYPE_CHOICES", "Must be of type object, not array."),
 ])
 async def test_schema_refusals_name_the_field_and_the_rule(
@@ -155,6 +156,41 @@ async def test_schema_refusals_name_the_field_and_the_rule(
     assert error["code"] == code
     assert error["message"].startswith(text)
     assert f"(Discord's API description: {CALLBACK}, body " in error["message"]
+
+
+@pytest.mark.allow_rejections
+async def test_multipart_payload_json_is_held_to_the_same_schema(fake: FakeDiscord) -> None:
+    guild_id = fake.add_guild()
+    channel_id = fake.add_channel(guild_id, "general")
+
+    async def upload(payload: str) -> tuple[int, Any]:
+        form = aiohttp.FormData()
+        form.add_field("payload_json", payload, content_type="application/json")
+        form.add_field("files[0]", b"a,b\n", filename="pledges.csv", content_type="text/csv")
+        async with aiohttp.ClientSession() as session, session.post(
+                f"{fake.api_base}/channels/{channel_id}/messages", data=form,
+                headers={"Authorization": "Bot test"}) as response:
+            return response.status, await response.json()
+
+    status, body = await upload('{"content": "export", "attachments": [{"id": 0}]}')
+    assert status == 200 and body["attachments"][0]["filename"] == "pledges.csv"
+    status, body = await upload(
+        '{"content": "export", "attachments": [{"id": 0, "description": "%s"}]}' % ("d" * 1025))
+    assert status == 400
+    error = only_error(body["errors"], "attachments", "0", "description")
+    assert "maxLength 1024 at #/components/schemas/MessageAttachmentRequest" in error["message"]
+    assert len(fake.messages[channel_id]) == 1
+
+
+async def test_a_body_no_handler_checked_is_an_error_of_the_fake(fake: FakeDiscord) -> None:
+    guild_id = fake.add_guild()
+    channel_id = fake.add_channel(guild_id, "news", type=5)
+    message = fake.create_message(channel_id, {"content": "news"}, [], flags=0)
+    status, _ = await post(fake, "POST", f"/channels/{channel_id}/messages/{message['id']}"
+                           "/crosspost", {"unexpected": True})
+    assert status == 200
+    assert len(fake.errors) == 1 and "without checking it" in fake.errors[0]
+    fake.errors.clear()
 
 
 @pytest.mark.allow_rejections

@@ -139,8 +139,8 @@ def _parse_union(union: list[Any]) -> _Union:
     if known is not None and known[0] is union:
         return known[1]
     branches: list[_Branch] = []
-    for index, schema in enumerate(union):
-        target = _resolved(schema)
+    resolved = [_resolved(schema) for schema in union]
+    for index, (schema, target) in enumerate(zip(union, resolved, strict=True)):
         declared = target.get("type") if isinstance(target, dict) else None
         types = frozenset([declared] if isinstance(declared, str) else declared or [])
         tag = ((target.get("properties") or {}).get("type") if isinstance(target, dict) else None)
@@ -148,7 +148,6 @@ def _parse_union(union: list[Any]) -> _Union:
         if isinstance(tag, dict) and ("enum" in tag or "const" in tag):
             tags = frozenset(tag["enum"] if "enum" in tag else [tag["const"]])
         branches.append(_Branch(index, schema, types, tags))
-    resolved = [_resolved(schema) for schema in union]
     consts = None
     if all(isinstance(r, dict) and "const" in r and set(r) <= _CONST_ONLY for r in resolved):
         consts = tuple(r["const"] for r in resolved)
@@ -186,7 +185,8 @@ def _candidates(branches: list[_Branch], instance: Any) -> tuple[list[_Branch], 
     if isinstance(tag, int | str) and not isinstance(tag, bool):
         tagged = [b for b in live if b.tags is None or tag in b.tags]
         if not tagged:
-            allowed = sorted({t for b in live for t in b.tags or ()}, key=str)
+            allowed = sorted({t for b in live for t in b.tags or ()},
+                             key=lambda t: (isinstance(t, str), t))
             return [], f"Type {tag!r} is not allowed here; allowed types: {allowed}."
         live = tagged
     return live, ""
