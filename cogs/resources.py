@@ -26,7 +26,6 @@ from bot.resources.text import (
     MAX_AUTHOR,
     MAX_TITLE,
     InvalidField,
-    clean_text,
     optional_author,
     parse_published,
     required_title,
@@ -34,6 +33,7 @@ from bot.resources.text import (
     valid_region,
 )
 from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 POSTER_INTERVAL = 30.0

@@ -101,6 +101,7 @@ async def test_moderator_adds_a_resource_committed_before_the_answer(world):
     ({"published": "2012-02-30"}, "YYYY-MM-DD", None),
     ({"published": "=NOW()"}, "YYYY-MM-DD", None),
     ({"title": "\x00\u200b  "}, "cannot be empty", None),
+    ({"title": "\u3164\u2800\u202e\ufe0f"}, "ne peut pas être vide", "fr"),
 ])
 async def test_bad_input_gets_a_clear_localized_message(world, options, fragment, locale):
     values = {"url": "https://a.example.org/ok", "title": "Fine", **options}
