@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.options import MAX_ID
 from bot.regions import REGIONS
 from bot.text import member_text
 
@@ -40,9 +41,6 @@ def clean(value: object, field: Field) -> str:
     if len(text) > field.limit:
         raise UserError(field.too_long_key, limit=field.limit, length=len(text))
     return text
-
-
-MAX_ID = 2**63 - 1  # SQLite's integer range: a larger id cannot exist
 
 
 def checked_id(value: object, not_found_key: str) -> int:
