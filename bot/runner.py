@@ -13,6 +13,7 @@ import yarl
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.storage import Database
+from bot.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
 # Tasks that may be writing a member's submission: command and component handlers, the
@@ -52,6 +53,8 @@ async def run_bot(settings: Settings, *, sync_force: bool = False) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watchdog = LoopWatchdog(loop)
+    watchdog.start()
     try:
         async with bot:
             runner = asyncio.create_task(bot.start(settings.token), name="bot-runner")
@@ -69,4 +72,5 @@ async def run_bot(settings: Settings, *, sync_force: bool = False) -> int:
         await drain()
         await db.close()
         log.info("database closed cleanly")
+        watchdog.stop()
     return 0
