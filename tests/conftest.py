@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.client import CoalitionBot
 from bot.config import Settings
@@ -18,6 +20,14 @@ from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token-" + "x" * 40
+
+# Property tests stay within the suite's minutes: a bounded number of examples each, no
+# per-example deadline (timing is the job of tests/test_linear_time.py). HYPOTHESIS_PROFILE=deep
+# runs many more locally.
+settings.register_profile("coalition", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("deep", parent=settings.get_profile("coalition"), max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "coalition"))
 
 
 def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Settings:

@@ -9,8 +9,9 @@ import pytest
 from bot.resources.render import fit_lines
 from bot.resources.seed import SeedError, ensure_seeded, load_seed
 from bot.resources.store import NewResource, ResourceStore, fts_query, resource_nonce
-from bot.resources.text import InvalidField, clean_text, parse_published
+from bot.resources.text import InvalidField, parse_published
 from bot.resources.urls import InvalidURL, canonical_url
+from bot.text import clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD = 111111111111111111

@@ -9,6 +9,7 @@ from typing import Any
 from discord import AppCommandOptionType, app_commands
 
 from bot.help import localized
+from bot.options import typed_id
 
 TRUE = {"true", "yes", "y", "1", "on", "oui", "si", "sí", "vrai"}
 FALSE = {"false", "no", "n", "0", "off", "non", "faux"}
@@ -94,7 +95,7 @@ def convert(command: app_commands.Command[Any, ..., Any], raw: dict[str, str],
     for name, text in raw.items():
         kind = params[name].type
         if kind is AppCommandOptionType.integer:
-            if not re.fullmatch(r"-?\d+", text):
+            if not re.fullmatch(r"-?[0-9]{1,19}", text):  # "²" and "٣" are digits to \d
                 raise ParseError(f"{name}: expected a whole number")
             values[name] = int(text)
         elif kind is AppCommandOptionType.number:
@@ -116,8 +117,9 @@ def convert(command: app_commands.Command[Any, ..., Any], raw: dict[str, str],
 
 
 def _lookup(option: str, text: str, known: dict[str, int], what: str) -> int:
-    if text.isdigit():
-        return int(text)
+    number = typed_id(text)
+    if number is not None:
+        return number
     if text in known:
         return known[text]
     raise ParseError(f"{option}: no {what} named {text!r} (known: {', '.join(sorted(known))})")

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.console.parse import ParseError, convert, parse_slash
 from bot.console.render import Control, modal_fields, render_message
 from bot.i18n import LANGS
+from bot.options import typed_id
 
 log = logging.getLogger(__name__)
 LOCALES = {"en": "en-US", "fr": "fr", "es": "es-ES"}
@@ -78,7 +79,7 @@ class Console:
             elif words[0] == "lang" and len(words) == 2 and words[1] in LANGS:
                 self.lang = words[1]
                 self.say(f"  your Discord language is now {words[1]}")
-            elif words[0] == "click" and len(words) >= 2 and words[1].isdigit():
+            elif words[0] == "click" and len(words) >= 2 and typed_id(words[1]) is not None:
                 await self.click(int(words[1]), " ".join(words[2:]) or None, ask)
             else:
                 raise ParseError(f"not understood: {text!r} (type help)")
