@@ -117,18 +117,59 @@ class Query:
 
 
 class SearchIndex:
-    def __init__(self, topics: Mapping[str, Topic]) -> None:
-        self.topics = dict(topics)
-        self._db = sqlite3.connect(":memory:")
+    """The index over one set of documents: the shipped topics, or one server's entries.
+
+    Documents can be put and removed one at a time (a server's entries change while the bot
+    runs); the figures that depend on the whole set are then recomputed and the memoised
+    answers dropped. The connection may be built in a worker thread and then used, one call at
+    a time, from the event loop's thread.
+    """
+
+    def __init__(self, topics: Mapping[str, Topic], *,
+                 background: SearchIndex | None = None) -> None:
+        self.topics: dict[str, Topic] = {}
+        # Another index whose documents count in how telling a word is, without being searched
+        # (a server's entries are weighed against the shipped topics: see bot.kb.entry_index).
+        self.background = background
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._db.executescript(_SCHEMA)
         self._words: dict[str, str] = {}
+        self._word_docs: dict[str, int] = {}
         self._topic_df: dict[str, int] = {}
+        self._doc_terms: dict[str, set[str]] = {}
+        self._doc_words: dict[str, set[str]] = {}
         # Per topic, the terms and adjacent term pairs of its titles and aliases (any language).
         self._names: dict[str, set[str]] = {}
         self._aliases: dict[str, list[Name]] = {}
         self._pairs: dict[str, set[tuple[str, str]]] = {}
-        for topic in self.topics.values():
+        self._corrections: dict[str, str | None] = {}
+        self._postings: dict[str, dict[str, float]] = {}
+        self._prefix_cache: dict[tuple[str, str], list[str]] = {}
+        self._titles: dict[str, dict[str, str]] = {}
+        weights = ", ".join(str(w) for w in WEIGHTS)
+        self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
+        for topic in topics.values():
             self._add_topic(topic)
+        self._recount()
+        # Common terms are the costly ones (bm25() runs once per matching row): fetch them now.
+        self.postings([t for t, n in self._df.items() if n >= PREFETCH_ROWS])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, topic: Topic) -> None:
+        """Add a document, or replace the one with the same slug."""
+        self._drop(topic.slug)
+        self._add_topic(topic)
+        self._recount()
+
+    def remove(self, slug: str) -> None:
+        if slug in self.topics:
+            self._drop(slug)
+            self._recount()
+
+    def _recount(self) -> None:
+        """Figures over the whole set, after it changed; memoised answers no longer hold."""
         self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
         self._df = {str(term): int(count) for term, count in
                     self._db.execute("SELECT term, doc FROM vocab")}
@@ -139,31 +180,39 @@ class SearchIndex:
         for word in sorted(self._words):
             self._vocabulary.setdefault(word[0], []).append(word)
             self._by_stem.setdefault(self._words[word], []).append(word)
-        self._corrections: dict[str, str | None] = {}
         self._name_texts = [fold(n) for t in self.topics.values() for x in t.text.values()
                             for n in (x.title, *x.aliases)]
         self._name_slugs = [t.slug for t in self.topics.values() for x in t.text.values()
                             for _ in (x.title, *x.aliases)]
-        self._postings: dict[str, dict[str, float]] = {}
-        self._prefix_cache: dict[tuple[str, str], list[str]] = {}
-        self._titles: dict[str, dict[str, str]] = {}
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
-        # Common terms are the costly ones (bm25() runs once per matching row): fetch them now.
-        self.postings([t for t, n in self._df.items() if n >= PREFETCH_ROWS])
+        for cache in (self._corrections, self._postings, self._prefix_cache, self._titles):
+            cache.clear()
 
-    def close(self) -> None:
-        self._db.close()
+    def _drop(self, slug: str) -> None:
+        if self.topics.pop(slug, None) is None:
+            return
+        self._db.execute("DELETE FROM docs WHERE slug = ?", (slug,))
+        for term in self._doc_terms.pop(slug, set()):
+            self._topic_df[term] -= 1
+            if not self._topic_df[term]:
+                del self._topic_df[term]
+        for word in self._doc_words.pop(slug, set()):
+            self._word_docs[word] -= 1
+            if not self._word_docs[word]:
+                del self._word_docs[word], self._words[word]
+        for table in (self._names, self._aliases, self._pairs):
+            table.pop(slug, None)
 
     def _add_topic(self, topic: Topic) -> None:
+        self.topics[topic.slug] = topic
         seen: set[str] = set()
+        known: set[str] = set()
         names = self._names.setdefault(topic.slug, set())
         pairs = self._pairs.setdefault(topic.slug, set())
         for lang, text in topic.text.items():
-            row = {"title": self._analysed(text.title),
-                   "aliases": self._analysed(" ; ".join(text.aliases)),
-                   "short": self._analysed(text.short),
-                   "body": self._analysed(text.body)}
+            row = {"title": self._analysed(text.title, known),
+                   "aliases": self._analysed(" ; ".join(text.aliases), known),
+                   "short": self._analysed(text.short, known),
+                   "body": self._analysed(text.body, known)}
             self._db.execute(_INSERT, {"slug": topic.slug, "lang": lang, **row})
             seen.update(" ".join(row.values()).split())
             for name in (text.title, *text.aliases):
@@ -175,30 +224,48 @@ class SearchIndex:
                     Name(frozenset(terms) - concepts, concepts, name_slots(name)))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
+        for word in known:
+            self._word_docs[word] = self._word_docs.get(word, 0) + 1
+        self._doc_terms[topic.slug] = seen
+        self._doc_words[topic.slug] = known
 
-    def _analysed(self, text: str) -> str:
+    def _analysed(self, text: str, known: set[str]) -> str:
         for word in words(text):
             if word not in ALL_STOPWORDS:
                 self._words.setdefault(word, stem(word))
+                known.add(word)
         return " ".join(index_terms(text))
+
+    @property
+    def documents(self) -> int:
+        """How many documents the figures below are taken over (the background's included)."""
+        extra = len(self.background.topics) if self.background is not None else 0
+        return len(self.topics) + extra
+
+    def found_in(self, term: str) -> int:
+        """How many documents contain the term (the background's included)."""
+        found = self._topic_df.get(term, 0)
+        if self.background is not None:
+            found += self.background._topic_df.get(term, 0)
+        return found
 
     @property
     def idf_unseen(self) -> float:
         """What a word no topic contains counts for: as much as the rarest word we know (one
         topic), so a question about something else is mostly unexplained, without the word
         outweighing everything else the member asked."""
-        total = max(1, len(self.topics))
+        total = max(1, self.documents)
         return math.log(1.0 + (total - 0.5) / 1.5)
 
     def telling(self, term: str) -> bool:
         """Whether a term is used by fewer than half of the topics: only then can it, alone,
         point at one of them (FTS5 draws the same line for its own IDF)."""
-        return 2 * self._topic_df.get(term, 0) < len(self.topics)
+        return 2 * self.found_in(term) < self.documents
 
     def idf(self, term: str) -> float:
         """How telling a term is, over topics (not rows), and never zero or negative."""
-        found = self._topic_df.get(term, 0)
-        total = max(1, len(self.topics))
+        found = self.found_in(term)
+        total = max(1, self.documents)
         return math.log(1.0 + (total - found + 0.5) / (found + 0.5))
 
     def _fts_idf(self, term: str) -> float:
@@ -244,6 +311,7 @@ class SearchIndex:
         written = spellings(question)
         loose = {stem(w) for w in content if self._stem_only(w)}
         known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
+        known.update(self._known_elsewhere(terms, content, known))
         unknown: list[Term] = []
         missing: dict[str, None] = {}
         for word in content:
@@ -262,6 +330,17 @@ class SearchIndex:
                 known.setdefault(concept, Term(concept, TYPO_WEIGHT, "concept", fixed))
         named = tuple(w for w in missing if fold(w) in capitalised)
         return Query(tuple([*known.values(), *unknown][:MAX_TERMS]), tuple(missing), named)
+
+    def _known_elsewhere(self, terms: list[Term], content: list[str],
+                         known: dict[str, Term]) -> dict[str, Term]:
+        """Terms only the background knows: they count in how much of the question a document
+        explains (as words it lacks), not as words nobody has heard of."""
+        other = self.background
+        if other is None:
+            return {}
+        loose = {stem(w) for w in content if other._stem_only(w)}
+        return {t.term: t for t in terms if t.term not in known and t.term in other._df
+                and t.term not in loose}
 
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
         return self.answer(question, limit=limit)[0]
@@ -302,10 +381,10 @@ class SearchIndex:
         """Per term, each topic's BM25 term-frequency part (best language row).
 
         bm25() of a one-term query is FTS5's IDF times a saturating term frequency; the
-        frequency part is kept and our own IDF applied later. The index never changes during
-        this object's life, so each term's postings are fetched once (one UNION ALL statement
-        for all new terms) and then served from memory: bm25() costs a few microseconds per
-        matching row, and common terms match every row.
+        frequency part is kept and our own IDF applied later. Each term's postings are fetched
+        once (one UNION ALL statement for all new terms) and then served from memory until the
+        documents change: bm25() costs a few microseconds per matching row, and common terms
+        match every row.
         """
         missing = [t for t in dict.fromkeys(terms) if t not in self._postings]
         for start in range(0, len(missing), MAX_TERMS):
@@ -321,7 +400,7 @@ class SearchIndex:
     def run(self, query: Query, *, limit: int = 5) -> list[Hit]:
         searchable = [t for t in query.terms if t.term in self._df]
         # A term every topic contains ranks nothing beside rarer ones: skip it unless alone.
-        telling = [t for t in searchable if self._topic_df[t.term] < len(self.topics)]
+        telling = [t for t in searchable if self.found_in(t.term) < self.documents]
         searchable = telling or searchable
         if not searchable:
             return []
