@@ -62,11 +62,13 @@ ANSWER = {
 
 
 def unrelated_questions(count: int) -> list[tuple[str, str]]:
-    """(language, question) pairs: every subject asked every way, languages in turn."""
+    """(language, question) pairs: every subject asked every way, languages in turn; past 200,
+    the same questions in the other two languages (600 at most)."""
     pairs = []
-    for index, (form, subject) in enumerate(itertools.product(range(10), range(20))):
-        lang = ("en", "fr", "es")[index % 3]
-        pairs.append((lang, ASKING[lang][form].format(s=SUBJECTS[lang][subject])))
+    for shift in range(3):
+        for index, (form, subject) in enumerate(itertools.product(range(10), range(20))):
+            lang = ("en", "fr", "es")[(index + shift) % 3]
+            pairs.append((lang, ASKING[lang][form].format(s=SUBJECTS[lang][subject])))
     return pairs[:count]
 
 

@@ -15,6 +15,8 @@ from bot.kb.entry_text import (
     check_source,
     draft_from,
 )
+from bot.text import BIDI_CONTROLS, is_blank
+from tests.hostile import hostile_text
 
 FORM = {"entry_question": "When is the next regional call?",
         "entry_answer": "Every first Monday at 14:00 UTC.",
@@ -151,3 +153,17 @@ def test_any_source_is_kept_or_refused_with_a_message(value):
         assert key.startswith(("kb.entry.error.source", "resources.url."))
         return
     assert source and len(source) <= 2000 and "\n" not in source
+
+
+@settings(max_examples=200, deadline=None)
+@given(hostile_text(4000))  # Discord's longest text input
+def test_hostile_form_text_is_refused_clearly_or_stored_clean(typed):
+    for check in (check_question, check_answer, check_keywords, check_source):
+        stored, key = outcome(check, typed)
+        if stored is None:
+            assert key.startswith(("kb.entry.error.", "resources.url."))
+            continue
+        stored.encode("utf-8")  # storable: no lone surrogate
+        assert not set(stored) & set(BIDI_CONTROLS)
+        assert stored == "" or not is_blank(stored)
+        assert not any(ord(c) < 32 and c != "\n" for c in stored)

@@ -180,7 +180,11 @@ class ServerAnswer:
 
 def ask_server(kb: KnowledgeBase, entries: GuildEntries, question: str, *,
                limit: int = 3) -> ServerAnswer:
-    return ServerAnswer(kb.ask(question, limit=limit), tuple(entries.search(question, limit)))
+    """Both searches; when an entry is sure, the topics' look-alike titles (only offered when
+    nothing matched at all) are not worth their cost."""
+    found = tuple(entries.search(question, limit))
+    sure = bool(found) and found[0].confident
+    return ServerAnswer(kb.ask(question, limit=limit, nearest=not sure), found)
 
 
 def attach_entries(bot: Any) -> ServerEntries:

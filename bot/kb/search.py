@@ -142,6 +142,10 @@ class SearchIndex:
         self._names: dict[str, set[str]] = {}
         self._aliases: dict[str, list[Name]] = {}
         self._pairs: dict[str, set[tuple[str, str]]] = {}
+        # The same, looked up the other way: which names a term appears in (per topic), and
+        # which topics have a pair, so a question is checked only against names it touches.
+        self._names_with: dict[str, dict[str, list[Name]]] = {}
+        self._pair_slugs: dict[tuple[str, str], set[str]] = {}
         self._corrections: dict[str, str | None] = {}
         self._postings: dict[str, dict[str, float]] = {}
         self._prefix_cache: dict[tuple[str, str], list[str]] = {}
@@ -199,7 +203,11 @@ class SearchIndex:
             self._word_docs[word] -= 1
             if not self._word_docs[word]:
                 del self._word_docs[word], self._words[word]
-        for table in (self._names, self._aliases, self._pairs):
+        for pair in self._pairs.get(slug, set()):
+            self._pair_slugs[pair].discard(slug)
+            if not self._pair_slugs[pair]:
+                del self._pair_slugs[pair]
+        for table in (self._names, self._aliases, self._pairs, self._names_with):
             table.pop(slug, None)
 
     def _add_topic(self, topic: Topic) -> None:
@@ -220,8 +228,13 @@ class SearchIndex:
                 names.update(terms)
                 pairs.update(itertools.pairwise(terms))
                 concepts = frozenset(t for t in terms if t.startswith(CONCEPT_PREFIX))
-                self._aliases.setdefault(topic.slug, []).append(
-                    Name(frozenset(terms) - concepts, concepts, name_slots(name)))
+                entry = Name(frozenset(terms) - concepts, concepts, name_slots(name))
+                self._aliases.setdefault(topic.slug, []).append(entry)
+                with_term = self._names_with.setdefault(topic.slug, {})
+                for term in entry.words | entry.concepts | frozenset().union(*entry.slots):
+                    with_term.setdefault(term, []).append(entry)
+        for pair in pairs:
+            self._pair_slugs.setdefault(pair, set()).add(topic.slug)
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
         for word in known:
@@ -345,18 +358,20 @@ class SearchIndex:
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
         return self.answer(question, limit=limit)[0]
 
-    def answer(self, question: str, *, limit: int = 5) -> tuple[list[Hit], tuple[str, ...]]:
+    def answer(self, question: str, *, limit: int = 5,
+               nearest: bool = True) -> tuple[list[Hit], tuple[str, ...]]:
         """Ranked hits, and the words of the question no topic covers when they are why it
         cannot be answered (then the hits are the topics closest to the rest of it).
 
         "Milosevic arrest warrant" is about Milosevic: the arrest-warrant topics explain the
         rest of it, not the name, so the member is told we have nothing on Milosevic and
-        offered them, instead of an answer about someone else.
+        offered them, instead of an answer about someone else. `nearest=False` skips the
+        look-alike titles offered when nothing matched (an answer was found elsewhere).
         """
         query = self.parse(question)
         hits = self.run(query, limit=limit)
         if not hits:
-            return self.nearest(question, limit), query.names
+            return (self.nearest(question, limit) if nearest else []), query.names
         if not query.unknown or (hits[0].confident and not query.names):
             return hits, ()
         rest = self.run(query.without_unknown(), limit=limit) or hits
@@ -462,9 +477,21 @@ class SearchIndex:
             slug in self.postings([term.term])[0])
 
     def _named(self, query: Query, slug: str) -> bool:
-        """Whether the question gives one of the topic's names in full (words or concepts)."""
+        """Whether the question gives one of the topic's names in full (words or concepts).
+
+        Only names sharing a term with the question can be given in full, so only those are
+        checked (a topic has up to 180 names in its three languages).
+        """
         present = {t.term for t in query.terms if t.kind != "unknown"}
-        return any(self._gives(name, present) for name in self._aliases.get(slug, ()))
+        with_term = self._names_with.get(slug, {})
+        checked: set[int] = set()
+        for term in present:
+            for name in with_term.get(term, ()):
+                if id(name) not in checked:
+                    checked.add(id(name))
+                    if self._gives(name, present):
+                        return True
+        return False
 
     def _gives(self, name: Name, present: set[str]) -> bool:
         """All of a name's words (or all of its concepts, or each word by itself or the concept
@@ -479,10 +506,12 @@ class SearchIndex:
         """Two question words side by side in a topic's title or alias: a strong signal."""
         pairs = [(a, b) for a, b in itertools.pairwise(terms)
                  if a.kind != "concept" and b.kind != "concept"]
-        for slug in scores:
-            for a, b in pairs:
-                if (a.term, b.term) in self._pairs[slug]:
-                    scores[slug] += PHRASE_BONUS * (self.idf(a.term) + self.idf(b.term))
+        for a, b in pairs:
+            having = self._pair_slugs.get((a.term, b.term))
+            if having:
+                bonus = PHRASE_BONUS * (self.idf(a.term) + self.idf(b.term))
+                for slug in having.intersection(scores):
+                    scores[slug] += bonus
 
     def complete(self, partial: str, lang: str, *, limit: int = 25) -> list[Topic]:
         """Topics for an autocomplete box: all of them for an empty box, else the best matches."""
