@@ -237,3 +237,18 @@ async def test_mydata_tells_a_moderator_which_entries_they_wrote(world):
     document = json.loads(exported.files[0][1])
     assert [(r["entry"], r["action"]) for r in document["as_moderator"]["kb_entries"]] == [
         (2, "edit")]
+
+
+@pytest.mark.parametrize(("locale", "title", "command"), [
+    ("en-US", "Keeping the knowledge base alive", "/kb gaps"),
+    ("fr", "Faire vivre la base de connaissances", "/base lacunes"),
+    ("es-ES", "Mantener viva la base de conocimientos", "/base lagunas"),
+])
+async def test_help_explains_the_workflow_to_moderators(world, locale, title, command):
+    shown = await world.h.slash("help", user=world.moderator, guild_id=world.guild_id,
+                                locale=locale)
+    workflow = [f for f in shown.embeds[0]["fields"] if f["name"] == title]
+    assert workflow and command in workflow[0]["value"] and shown.rejections == []
+    member = await world.h.slash("help", user=world.member, guild_id=world.guild_id,
+                                 locale=locale)
+    assert all(f["name"] != title for f in member.embeds[0]["fields"])
