@@ -8,15 +8,7 @@ import pytest
 
 from bot.resources.clock import utcnow
 from tests.conftest import running_bot
-from tests.resources_helpers import Document, Entry, FeedServer, rss
-
-
-@pytest.fixture
-async def server():
-    s = FeedServer()
-    await s.start()
-    yield s
-    await s.close()
+from tests.resources_helpers import Document, Entry, rss
 
 
 def entries(n, prefix="item"):

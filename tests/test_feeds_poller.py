@@ -11,20 +11,12 @@ from bot.resources.feeds import FeedRefused, Poller
 from bot.resources.feedstore import Validators
 from bot.resources.fetch import USER_AGENT, FeedError, FeedFetcher
 from bot.resources.store import ResourceStore
-from tests.resources_helpers import ATOM_TYPE, Document, Entry, FeedServer, atom, rss
+from tests.resources_helpers import ATOM_TYPE, Document, Entry, atom, rss
 
 GUILD = 111111111111111111
 OTHER_GUILD = 222222222222222222
 MOD = 333333333333333333
 T0 = datetime(2024, 6, 1, 8, tzinfo=UTC)
-
-
-@pytest.fixture
-async def server():
-    s = FeedServer()
-    await s.start()
-    yield s
-    await s.close()
 
 
 @pytest.fixture

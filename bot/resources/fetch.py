@@ -1,15 +1,16 @@
 """Fetching and parsing one feed, politely and within bounds.
 
 Feeds belong to other organisations: requests are conditional (ETag / Last-Modified) so an
-unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at a time and size
-limit so one slow or huge feed cannot hold the poller or the bot's memory.
+unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at one deadline for
+the whole fetch (redirects included) and a size limit, so one slow or huge feed cannot hold the
+poller or the bot's memory. Only public addresses are fetched (bot/resources/addresses.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
-import ipaddress
 import logging
 import socket
 import time
@@ -22,6 +23,7 @@ import feedparser
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot.resources.addresses import is_address, public_address
 from bot.resources.feedstore import Validators
 from bot.resources.store import NewResource
 from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_code
@@ -65,29 +67,18 @@ class Item:
     resource: NewResource
 
 
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _public(address: str) -> bool:
-    host = address.split("%", maxsplit=1)[0]
-    return _is_address(host) and ipaddress.ip_address(host).is_global
-
-
 class PublicResolver(AbstractResolver):
-    """Names that resolve only to private, loopback or link-local addresses are refused: any
-    server's moderators can add a feed, and the bot's own network is not theirs to probe."""
+    """Only public answers are kept, and a name without one is refused: any server's moderators
+    can add a feed, and the bot's own network is not theirs to probe. aiohttp connects to what
+    this returns, so a name cannot pass the check and then resolve elsewhere."""
 
-    def __init__(self) -> None:
-        self._inner = aiohttp.DefaultResolver()
+    def __init__(self, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner or aiohttp.DefaultResolver()
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        found = [r for r in await self._inner.resolve(host, port, family) if _public(r["host"])]
+        answers = await self._inner.resolve(host, port, family)
+        found = [r for r in answers if public_address(r["host"])]
         if not found:
             raise OSError(f"{host} has no public address")
         return found
@@ -99,19 +90,22 @@ class PublicResolver(AbstractResolver):
 class FeedFetcher:
     """One aiohttp session for all feeds, opened on first use and closed with the cog.
 
-    `allow_private` is for the tests and the local console, whose feeds live on 127.0.0.1."""
+    `allow_private` is for the tests and the local console, whose feeds live on 127.0.0.1;
+    `resolver` answers name lookups in place of the system's (its answers are still filtered)."""
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                 user_agent: str = USER_AGENT, allow_private: bool = False) -> None:
+                 user_agent: str = USER_AGENT, allow_private: bool = False,
+                 resolver: AbstractResolver | None = None) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.user_agent = user_agent
         self.allow_private = allow_private
+        self.resolver = resolver
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            resolver = None if self.allow_private else PublicResolver()
+            resolver = None if self.allow_private else PublicResolver(self.resolver)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(resolver=resolver, limit=32),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -123,8 +117,8 @@ class FeedFetcher:
         """Literal addresses skip the resolver, so they are checked here, on every redirect."""
         if url.scheme not in ("http", "https"):
             raise FeedError("network", "not http(s)")
-        host = (url.host or "").split("%", maxsplit=1)[0]
-        if not self.allow_private and _is_address(host) and not _public(host):
+        host = url.host or ""
+        if not self.allow_private and is_address(host) and not public_address(host):
             raise FeedError("private_address")
 
     async def close(self) -> None:
@@ -133,25 +127,31 @@ class FeedFetcher:
             self._session = None
 
     async def fetch(self, url: str, previous: Validators) -> Fetched:
+        """One deadline for the whole fetch, redirects and body included: each request's own
+        timeout restarts on a redirect, so a chain of slow redirects would otherwise hold a
+        poller slot for minutes without ever counting as a failure."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._follow(yarl.URL(url), previous)
+        except TimeoutError as exc:
+            raise FeedError("timeout", f"{self.timeout:g} s") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise FeedError("network", type(exc).__name__) from exc
+
+    async def _follow(self, target: yarl.URL, previous: Validators) -> Fetched:
         headers = {}
         if previous.etag:
             headers["If-None-Match"] = previous.etag
         if previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
-        target = yarl.URL(url)
-        try:
-            for _ in range(MAX_REDIRECTS + 1):
-                self._check_host(target)
-                async with self.session().get(target, headers=headers,
-                                              allow_redirects=False) as response:
-                    location = response.headers.get("Location")
-                    if response.status not in REDIRECTS or not location:
-                        return await self._read(response, previous)
-                target = response.url.join(yarl.URL(location))
-        except TimeoutError as exc:
-            raise FeedError("timeout", f"{self.timeout:g} s") from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise FeedError("network", type(exc).__name__) from exc
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(target)
+            async with self.session().get(target, headers=headers,
+                                          allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status not in REDIRECTS or not location:
+                    return await self._read(response, previous)
+            target = response.url.join(yarl.URL(location))
         raise FeedError("network", "too many redirects")
 
     async def _read(self, response: aiohttp.ClientResponse, previous: Validators) -> Fetched:
