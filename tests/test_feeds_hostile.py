@@ -6,6 +6,7 @@ Each must cost the bot a bounded amount of time and memory, count as a failure o
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from bot.resources.clock import parse_iso
 from bot.resources.feeds import Poller
 from bot.resources.fetch import FeedError, FeedFetcher
+from bot.resources.parse import MAX_ITEMS
 from tests.resources_helpers import Document, Entry, rss
 
 GUILD = 111111111111111111
@@ -64,3 +66,85 @@ async def test_a_chain_of_slow_redirects_fails_as_one_slow_fetch_and_backs_off(d
         await poller.add_feed(GUILD, server.url("hop1"), channel_id=None, region=None,
                               added_by=MOD, now=now)
     assert caught.value.reason == "timeout"
+
+
+def expanding_feed(uses=3000):
+    """About 110 KB: one 100 KB entity, used `uses` times in a title (300 MB once expanded)."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<!DOCTYPE rss [\n<!ENTITY big "{"A" * 100_000}">\n]>\n'
+            '<rss version="2.0"><channel><title>News</title><link>http://example.org/</link>'
+            f'<item><title>{"&big;" * uses}</title><link>https://ngo.example.org/1</link>'
+            '</item></channel></rss>').encode()
+
+
+async def traced(work):
+    """`work`'s result and the peak memory Python allocated meanwhile (parsing threads too)."""
+    tracemalloc.start()
+    try:
+        result = await work
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+async def test_a_feed_that_declares_entities_is_refused_in_bounded_memory(db, server, poller):
+    disabled = []
+
+    async def on_disabled(feed, error):
+        disabled.append(error)
+
+    poller.on_disabled = on_disabled
+    server.documents["rss"] = Document(rss(entries(1)))
+    feed = await follow(poller, server)
+    server.documents["rss"] = Document(expanding_feed())
+    assert 100_000 < len(server.documents["rss"].body) < poller.fetcher.max_bytes
+    now = T0 + timedelta(hours=1)
+    [result], peak = await traced(poller.poll_due(now))
+    assert result.status == "failed" and result.error.startswith("unsafe"), result
+    assert peak < 5_000_000, f"{peak / 1e6:.1f} MB"
+    [again] = await poller.poll_due(now + timedelta(days=1))
+    assert again.status == "disabled" and disabled == [again.error]  # the moderators are told
+    stored = await poller.feeds.get(GUILD, feed.id)
+    assert not stored.enabled and stored.last_error.startswith("unsafe")
+
+
+@pytest.mark.parametrize("declaration", [
+    '<!DOCTYPE rss [<!ENTITY e "x">]>',  # expat would expand it, within its own limits
+    '<!DOCTYPE rss [\n<!ENTITY % p "x">\n]>',
+    '<!DOCTYPE rss SYSTEM "http://127.0.0.1/rss.dtd" [\n<!ENTITY e SYSTEM "file:///etc/passwd">\n]>',
+])
+async def test_any_entity_declaration_is_refused_even_in_another_encoding(server, poller,
+                                                                          declaration):
+    body = (f'<?xml version="1.0" encoding="utf-16"?>\n{declaration}\n<rss version="2.0"><channel>'
+            '<title>t</title><item><title>&e;</title><link>https://ngo.example.org/1</link>'
+            '</item></channel></rss>')
+    server.documents["rss"] = Document(body.encode("utf-16"), content_type="application/xml")
+    with pytest.raises(FeedError) as caught:
+        await follow(poller, server)
+    assert caught.value.reason == "unsafe"
+    assert await poller.feeds.count(GUILD) == 0
+
+
+async def test_a_feed_of_thousands_of_tiny_entries_is_read_up_to_the_item_limit(db, server,
+                                                                                poller):
+    """30,000 entries in 1.6 MB once cost seconds of CPU and tens of MB: only the first MAX_ITEMS
+    are parsed now (feeds list their newest first)."""
+    tiny = "".join(f"<item><link>https://ngo.example.org/x/{i}</link></item>" for i in range(30_000))
+    server.documents["rss"] = Document(
+        f'<rss version="2.0"><channel><title>t</title>{tiny}</channel></rss>'.encode())
+    assert len(server.documents["rss"].body) < poller.fetcher.max_bytes
+    (_, seen), peak = await traced(poller.add_feed(GUILD, server.url("rss"), channel_id=None,
+                                                   region=None, added_by=MOD, now=T0))
+    assert seen == MAX_ITEMS
+    assert peak < 15_000_000, f"{peak / 1e6:.1f} MB"
+    stored = {r["url"] for r in await db.fetchall("SELECT url FROM resources")}
+    assert "https://ngo.example.org/x/0" in stored and "https://ngo.example.org/x/199" in stored
+    assert "https://ngo.example.org/x/200" not in stored
+
+
+async def test_a_moderator_adding_an_expanding_feed_is_told_why_in_their_language(world, server):
+    server.documents["rss"] = Document(expanding_feed(uses=10))
+    reply = await world.h.slash("feeds add", {"url": server.url("rss")}, user=world.moderator,
+                                locale="fr")
+    assert reply.ephemeral and "entités XML" in reply.text(), reply.text()
+    assert await world.db.fetchval("SELECT count(*) FROM feeds") == 0

@@ -27,13 +27,17 @@ from bot.resources.feedstore import (
     remember_keys,
     seen_keys,
 )
-from bot.resources.fetch import FeedError, FeedFetcher, Item, Source, parse_feed
+from bot.resources.fetch import FeedError, FeedFetcher, Fetched
+from bot.resources.parse import Item, Source, parse_feed
 from bot.resources.store import insert_resources
 from bot.resources.urls import canonical_url
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 8
+# Feeds parsed at once, each in its own thread: a parse holds its document and feedparser's copy
+# of it, so this (with the fetcher's size cap) bounds the memory that parsing can take.
+PARSERS = 2
 DisabledHook = Callable[[Feed, str], Awaitable[None]]
 QueuedHook = Callable[[int], None]
 
@@ -70,6 +74,7 @@ class Poller:
         self.on_disabled = on_disabled
         self.on_queued = on_queued
         self._busy: set[int] = set()
+        self._parsing = asyncio.Semaphore(PARSERS)
 
     async def add_feed(
         self, guild_id: int, url: str, *, channel_id: int | None, region: str | None,
@@ -83,8 +88,7 @@ class Poller:
         if await self.feeds.count(guild_id) >= MAX_FEEDS_PER_GUILD:
             raise FeedRefused("too_many")
         fetched = await self.fetcher.fetch(canonical, Validators())
-        items = await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type,
-                                        Source(canonical, region))
+        items = await self._parse(fetched, Source(canonical, region))
         try:
             async with self.db.transaction() as conn:
                 feed_id = await insert_feed(conn, guild_id, canonical, channel_id=channel_id,
@@ -149,12 +153,16 @@ class Poller:
         fetched = await self.fetcher.fetch(feed.url, previous)
         items: list[Item] = []
         if not fetched.unchanged:
-            items = await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type,
-                                            Source(feed.url, feed.region, feed.id))
+            items = await self._parse(fetched, Source(feed.url, feed.region, feed.id))
         new = await self._store(feed, items, fetched.validators, now)
         if new and self.on_queued is not None:
             self.on_queued(feed.guild_id)
         return PollResult(feed.id, feed.guild_id, "new" if new else "unchanged", new)
+
+    async def _parse(self, fetched: Fetched, source: Source) -> list[Item]:
+        """Off the event loop, and only a few at a time."""
+        async with self._parsing:
+            return await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type, source)
 
     async def _store(self, feed: Feed, items: list[Item], validators: Validators,
                      now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""Fetching and parsing one feed, politely and within bounds.
+"""Fetching one feed, politely and within bounds (bot/resources/parse.py reads it).
 
 Feeds belong to other organisations: requests are conditional (ETag / Last-Modified) so an
 unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at one deadline for
@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import logging
 import socket
-import time
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import aiohttp
-import feedparser
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.resources.addresses import is_address, public_address
 from bot.resources.feedstore import Validators
-from bot.resources.store import NewResource
-from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_code
-from bot.resources.urls import InvalidURL, canonical_url
 
 log = logging.getLogger(__name__)
 USER_AGENT = ("CoalitionBot/0.1 (Discord bot for members of the Coalition for the "
@@ -36,10 +28,8 @@ ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, tex
           "*/*;q=0.1")
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_BYTES = 2_000_000
-MAX_ITEMS = 200
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "dailymotion.com")
 
 
 class FeedError(Exception):
@@ -57,14 +47,6 @@ class Fetched:
     body: bytes
     content_type: str
     validators: Validators
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One feed entry: the keys that identify it in this feed, and the resource it describes."""
-
-    keys: tuple[str, ...]
-    resource: NewResource
 
 
 class PublicResolver(AbstractResolver):
@@ -172,67 +154,3 @@ class FeedFetcher:
         return Fetched(digest == previous.body_sha256, bytes(body),
                        response.headers.get("Content-Type", ""),
                        Validators(fresh.etag, fresh.last_modified, digest))
-
-
-def _published(entry: Any) -> str | None:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not isinstance(stamp, time.struct_time) or not 1900 <= stamp.tm_year <= 2100:
-        return None
-    try:
-        return date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday).isoformat()
-    except ValueError:
-        return None
-
-
-def guess_kind(url: str) -> str:
-    host = url.split("/")[2]
-    if any(host == h or host.endswith("." + h) for h in VIDEO_HOSTS):
-        return "video"
-    return "report" if url.lower().split("?")[0].endswith(".pdf") else "article"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where parsed items come from: their feed's address, region and id (None before insert)."""
-
-    url: str
-    region: str | None = None
-    feed_id: int | None = None
-
-
-def _item(entry: Any, source: Source, fallback_author: str, language: str | None) -> Item | None:
-    try:
-        url = canonical_url(str(entry.get("link") or ""))
-    except InvalidURL:
-        return None  # every resource needs a URL: its identity
-    guid = str(entry.get("id") or "").strip()[:500]
-    keys = (f"l:{url}", f"g:{guid}") if guid else (f"l:{url}",)
-    resource = NewResource(
-        url=url,
-        title=clean_feed_text(entry.get("title"), MAX_TITLE) or url[:MAX_TITLE],
-        author=clean_feed_text(entry.get("author"), MAX_AUTHOR) or fallback_author or None,
-        published=_published(entry),
-        region=source.region,
-        kind=guess_kind(url),
-        language=language_code(entry.get("language")) or language,
-        source="feed",
-        feed_id=source.feed_id,
-    )
-    return Item(keys, resource)
-
-
-def parse_feed(body: bytes, content_type: str, source: Source) -> list[Item]:
-    """RSS or Atom to items; CPU-bound, so the poller runs it in a thread."""
-    parsed = feedparser.parse(
-        io.BytesIO(body), sanitize_html=False,
-        response_headers={"content-location": source.url, "content-type": content_type},
-    )
-    info = parsed.get("feed") or {}
-    fallback_author = clean_feed_text(info.get("author") or info.get("title"), MAX_AUTHOR)
-    language = language_code(info.get("language"))
-    entries = (parsed.get("entries") or [])[:MAX_ITEMS]
-    items = [i for i in (_item(e, source, fallback_author, language) for e in entries) if i]
-    # A broken document that still yields usable items (a bad charset, a stray tag) is accepted.
-    if not items and (parsed.get("bozo") or not parsed.get("version")):
-        raise FeedError("not_a_feed", type(parsed.get("bozo_exception")).__name__)
-    return items
