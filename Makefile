@@ -28,7 +28,7 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-BENCHMARKS := benchmarks/ask.py benchmarks/feeds.py benchmarks/pledges.py
+BENCHMARKS := benchmarks/ask.py benchmarks/feeds.py benchmarks/pledges.py benchmarks/fairness.py
 
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== $$b"; $(PY) $$b || exit 1; done
