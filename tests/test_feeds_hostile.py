@@ -148,3 +148,29 @@ async def test_a_moderator_adding_an_expanding_feed_is_told_why_in_their_languag
                                 locale="fr")
     assert reply.ephemeral and "entités XML" in reply.text(), reply.text()
     assert await world.db.fetchval("SELECT count(*) FROM feeds") == 0
+
+
+async def test_a_feed_that_suddenly_brings_hundreds_of_items_announces_its_first_25(db, server,
+                                                                                   poller):
+    """The rest are stored without an announcement, as a new subscription's items are, and the
+    moderators are told; they are not announced by a later poll either."""
+    capped = []
+
+    async def on_capped(feed, new, announced):
+        capped.append((feed.id, new, announced))
+
+    poller.on_capped = on_capped
+    server.documents["rss"] = Document(rss(entries(1)))
+    feed = await follow(poller, server)
+    server.documents["rss"] = Document(rss([*entries(150, "flood"), *entries(1)]))
+    [result] = await poller.poll_due(T0 + timedelta(hours=1))
+    assert (result.status, result.new, result.held) == ("new", 150, 125)
+    queued = await db.fetchall("SELECT r.url FROM outbox o JOIN resources r ON r.id = o.resource_id "
+                               "ORDER BY o.id")
+    assert [r["url"] for r in queued] == [f"https://ngo.example.org/flood/{i}" for i in range(25)]
+    assert await db.fetchval("SELECT count(*) FROM resources") == 151
+    assert capped == [(feed.id, 150, 25)]
+    server.documents["rss"] = Document(rss([*entries(150, "flood"), *entries(1)]), conditional=False)
+    [again] = await poller.poll_due(T0 + timedelta(hours=2))
+    assert again.new == 0 and await db.fetchval("SELECT count(*) FROM outbox") == 25
+    assert len(capped) == 1
