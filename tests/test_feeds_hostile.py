@@ -6,6 +6,7 @@ Each must cost the bot a bounded amount of time and memory, count as a failure o
 
 from __future__ import annotations
 
+import multiprocessing
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.resources.clock import parse_iso
 from bot.resources.feeds import Poller
 from bot.resources.fetch import FeedError, FeedFetcher
 from bot.resources.parse import MAX_ITEMS
+from bot.resources.sandbox import PARSE_MEMORY
 from tests.resources_helpers import Document, Entry, rss
 
 GUILD = 111111111111111111
@@ -25,7 +27,7 @@ T0 = datetime(2024, 6, 1, 8, tzinfo=UTC)
 @pytest.fixture
 async def poller(db):
     """Production size cap; a short deadline so slow feeds are quick to test."""
-    fetcher = FeedFetcher(timeout=0.3, allow_private=True)
+    fetcher = FeedFetcher(timeout=0.5, allow_private=True)
     p = Poller(db, fetcher, max_failures=2)
     yield p
     await fetcher.close()
@@ -43,14 +45,14 @@ async def follow(poller, server, name="rss"):
 
 
 async def test_a_chain_of_slow_redirects_fails_as_one_slow_fetch_and_backs_off(db, server, poller):
-    """Each hop answers within the 0.3 s timeout; together they take 0.6 s. The deadline covers
+    """Each hop answers within the 0.5 s timeout; together they take 1 s. The deadline covers
     the whole fetch, so the feed fails (and backs off) instead of holding a poller slot."""
     server.documents["rss"] = Document(rss(entries(1)))
     feed = await follow(poller, server)
-    server.documents["rss"] = Document(b"", status=301, location="/hop1", delay=0.15)
+    server.documents["rss"] = Document(b"", status=301, location="/hop1", delay=0.25)
     for hop in (1, 2, 3):
         server.documents[f"hop{hop}"] = Document(b"", status=302, location=f"/hop{hop + 1}",
-                                                 delay=0.15)
+                                                 delay=0.25)
     server.documents["hop4"] = Document(rss(entries(2)))
     before = len(server.requests)
     now = T0 + timedelta(hours=1)
@@ -174,3 +176,37 @@ async def test_a_feed_that_suddenly_brings_hundreds_of_items_announces_its_first
     [again] = await poller.poll_due(T0 + timedelta(hours=2))
     assert again.new == 0 and await db.fetchval("SELECT count(*) FROM outbox") == 25
     assert len(capped) == 1
+
+
+def attribute_bomb(count):
+    """xml.sax looks each attribute up in a list, so feedparser's time grows with count squared:
+    25,000 attributes (240 KB) take it about half a minute."""
+    attributes = " ".join(f'a{i}="x"' for i in range(count))
+    return ('<rss version="2.0"><channel><title>t</title><item>'
+            f'<link>https://ngo.example.org/1</link><title {attributes}>t</title>'
+            '</item></channel></rss>').encode()
+
+
+async def test_a_feed_that_takes_too_long_to_parse_is_stopped_at_the_deadline(db, server, poller):
+    server.documents["rss"] = Document(rss(entries(1)))
+    feed = await follow(poller, server)
+    server.documents["rss"] = Document(attribute_bomb(25_000))
+    poller.parse_deadline = 1.0
+    [result] = await poller.poll_due(T0 + timedelta(hours=1))
+    assert result.status == "failed" and result.error.startswith("too_complex"), result
+    assert "1 s" in result.error
+    assert multiprocessing.active_children() == []  # the parser was stopped, not left running
+    stored = await poller.feeds.get(GUILD, feed.id)
+    assert stored.failures == 1
+
+
+async def test_a_feed_that_needs_too_much_memory_to_parse_is_refused(db, server, poller):
+    server.documents["rss"] = Document(rss([Entry("x" * 1_500_000, "https://ngo.example.org/1")]))
+    poller.parse_memory = 4 * 2**20  # the real limit is 256 MB; this title needs more than 4
+    with pytest.raises(FeedError) as caught:
+        await follow(poller, server)
+    assert caught.value.reason == "too_complex" and "memory" in caught.value.detail
+    poller.parse_memory = PARSE_MEMORY
+    feed = await follow(poller, server)
+    assert feed.url == server.url("rss")
+    assert multiprocessing.active_children() == []

@@ -26,7 +26,8 @@ async def poller(db):
     async def on_disabled(feed, error):
         disabled.append((feed.id, error))
 
-    fetcher = FeedFetcher(timeout=0.3, max_bytes=20_000, allow_private=True)
+    # 0.5 s: short enough for slow-feed tests, long enough for a loaded 2-core machine
+    fetcher = FeedFetcher(timeout=0.5, max_bytes=20_000, allow_private=True)
     p = Poller(db, fetcher, max_failures=3, on_disabled=on_disabled)
     p.disabled_reports = disabled
     yield p

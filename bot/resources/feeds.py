@@ -34,7 +34,8 @@ from bot.resources.feedstore import (
     seen_keys,
 )
 from bot.resources.fetch import FeedError, FeedFetcher, Fetched
-from bot.resources.parse import Item, Source, parse_feed
+from bot.resources.parse import Item, Source
+from bot.resources.sandbox import PARSE_DEADLINE, PARSE_MEMORY, parse_isolated
 from bot.resources.store import insert_resources
 from bot.resources.urls import canonical_url
 from bot.storage import Database
@@ -42,8 +43,8 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 MAX_FAILURES = 8
 MAX_ANNOUNCED = 25  # per feed and poll
-# Feeds parsed at once, each in its own thread: a parse holds its document and feedparser's copy
-# of it, so this (with the fetcher's size cap) bounds the memory that parsing can take.
+# Feeds parsed at once, each in its own child process limited to PARSE_MEMORY: with the
+# fetcher's size cap, this bounds what parsing can take.
 PARSERS = 2
 DisabledHook = Callable[[Feed, str], Awaitable[None]]
 QueuedHook = Callable[[int], None]
@@ -73,7 +74,8 @@ class Poller:
         self, db: Database, fetcher: FeedFetcher, *, max_failures: int = MAX_FAILURES,
         concurrency: int = 8, batch: int = 200, on_disabled: DisabledHook | None = None,
         on_queued: QueuedHook | None = None, on_capped: CappedHook | None = None,
-        max_announced: int = MAX_ANNOUNCED,
+        max_announced: int = MAX_ANNOUNCED, parse_deadline: float = PARSE_DEADLINE,
+        parse_memory: int = PARSE_MEMORY,
     ) -> None:
         self.db = db
         self.feeds = FeedStore(db)
@@ -85,6 +87,8 @@ class Poller:
         self.on_queued = on_queued
         self.on_capped = on_capped
         self.max_announced = max_announced
+        self.parse_deadline = parse_deadline
+        self.parse_memory = parse_memory
         self._busy: set[int] = set()
         self._parsing = asyncio.Semaphore(PARSERS)
 
@@ -179,9 +183,11 @@ class Poller:
                           held=new - announced)
 
     async def _parse(self, fetched: Fetched, source: Source) -> list[Item]:
-        """Off the event loop, and only a few at a time."""
+        """Off the event loop, in a child process, and only a few at a time."""
         async with self._parsing:
-            return await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type, source)
+            return await asyncio.to_thread(parse_isolated, fetched.body, fetched.content_type,
+                                           source, deadline=self.parse_deadline,
+                                           memory=self.parse_memory)
 
     async def _store(self, feed: Feed, items: list[Item], validators: Validators,
                      now: datetime) -> int:
