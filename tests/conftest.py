@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.fakediscord.harness import Harness
 from bot.fakediscord.server import FakeDiscord
 from bot.storage import Database
+from tests.resources_helpers import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token-" + "x" * 40
@@ -53,6 +54,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving the feeds a test puts in `documents`."""
+    feeds = FeedServer()
+    await feeds.start()
+    try:
+        yield feeds
+    finally:
+        await feeds.close()
 
 
 @asynccontextmanager
