@@ -91,6 +91,8 @@ def test_web_addresses_are_stored_canonical(source, stored):
     ("http://127.0.0.1/admin", "kb.entry.error.source_private"),
     ("http://10.0.0.8/x", "kb.entry.error.source_private"),
     ("http://[::ffff:10.0.0.1]/", "kb.entry.error.source_private"),
+    ("http://[64:ff9b::a00:1]/", "kb.entry.error.source_private"),
+    ("http://[2002:a00:1::]/", "kb.entry.error.source_private"),
     ("http://intranet/policies", "kb.entry.error.source_private"),
     ("https://files.corp/x", "kb.entry.error.source_private"),
     ("http://printer.local/", "kb.entry.error.source_private"),

@@ -12,7 +12,6 @@ Document-dump and mirror sites are refused as they are for the shipped topics.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 from bot.errors import UserError
 from bot.i18n import LANGS
 from bot.kb.hosts import URL_IN_TEXT, refused
+from bot.resources.addresses import is_address, public_address
 from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
 from bot.text import member_line, member_text
 
@@ -98,15 +98,6 @@ def check_keywords(value: object) -> str:
     return joined
 
 
-def _public_ip(host: str) -> bool | None:
-    """None for a name; for an address literal, whether it is on the public internet."""
-    try:
-        address = ipaddress.ip_address(host.split("%", maxsplit=1)[0])
-    except ValueError:
-        return None
-    return address.is_global and not address.is_multicast
-
-
 def public_url(raw: str) -> str:
     """The address in canonical form, when a member anywhere could open it."""
     try:
@@ -114,10 +105,10 @@ def public_url(raw: str) -> str:
     except InvalidURL as exc:
         raise UserError(f"resources.url.{exc.reason}", limit=MAX_URL_LENGTH) from exc
     host = (urlsplit(url).hostname or "").strip("[]")
-    public = _public_ip(host)
-    if public is False:
-        raise UserError("kb.entry.error.source_private")
-    if public is None and ("." not in host or host.endswith(PRIVATE_SUFFIXES)):
+    if is_address(host):
+        if not public_address(host):  # the feeds' rule: IPv6 forms of private IPv4 included
+            raise UserError("kb.entry.error.source_private")
+    elif "." not in host or host.endswith(PRIVATE_SUFFIXES):
         raise UserError("kb.entry.error.source_private")
     if refused(url):
         raise UserError("kb.entry.error.source_refused", host=host)
