@@ -169,3 +169,9 @@ def test_hostile_form_text_is_refused_clearly_or_stored_clean(typed):
         assert not set(stored) & set(BIDI_CONTROLS)
         assert stored == "" or not is_blank(stored)
         assert not any(ord(c) < 32 and c != "\n" for c in stored)
+
+
+def test_an_address_that_grows_past_the_limit_when_encoded_is_refused():
+    typed = "https://www.icc-cpi.int/" + "é" * 120  # 144 characters, 744 once encoded
+    assert refused(check_source, typed).key == "resources.url.too_long"
+    assert len(check_source("https://www.icc-cpi.int/" + "é" * 40)) <= 500

@@ -21,7 +21,7 @@ import yaml
 
 from bot.i18n import LANGS
 from bot.kb.entries import Entry, split_keywords
-from bot.kb.loader import LIMITS
+from bot.kb.loader import LIMITS, SOURCE_TITLE_LIMIT
 from bot.kb.text import fold
 
 SLUG_LIMIT = 60
@@ -66,6 +66,8 @@ def _short(answer: str) -> str:
 def _source(text: str) -> dict[str, Any]:
     web = text.startswith(("https://", "http://"))
     label = text.split("://", 1)[1] if web else text
+    if len(label) > SOURCE_TITLE_LIMIT:
+        label = label[: SOURCE_TITLE_LIMIT - 1] + "…"
     item: dict[str, Any] = {"title": dict.fromkeys(LANGS, label)}
     if web:
         item["url"] = text

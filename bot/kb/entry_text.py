@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from bot.errors import UserError
 from bot.i18n import LANGS
 from bot.kb.hosts import URL_IN_TEXT, refused
+from bot.kb.loader import URL_LIMIT
 from bot.resources.addresses import is_address, public_address
 from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
 from bot.text import member_line, member_text
@@ -29,7 +30,9 @@ ANSWER_LIMIT = 1500
 KEYWORDS_LIMIT = 400
 KEYWORD_LIMIT = 80
 MAX_KEYWORDS = 20
-SOURCE_LIMIT = 300
+# As long as a topic's source address may be (bot/kb/loader.py), so an exported entry passes
+# `kb check` and a stored address always fits back into the form.
+SOURCE_LIMIT = URL_LIMIT
 # Names that only exist inside a private network (RFC 6761, RFC 6762, RFC 8375 and common
 # intranet suffixes): an address there is no source a member can open.
 PRIVATE_SUFFIXES = (".local", ".localhost", ".internal", ".intranet", ".lan", ".home",
@@ -104,6 +107,8 @@ def public_url(raw: str) -> str:
         url = canonical_url(raw)
     except InvalidURL as exc:
         raise UserError(f"resources.url.{exc.reason}", limit=MAX_URL_LENGTH) from exc
+    if len(url) > SOURCE_LIMIT:  # percent-encoding can make it longer than what was typed
+        raise UserError("resources.url.too_long", limit=SOURCE_LIMIT)
     host = (urlsplit(url).hostname or "").strip("[]")
     if is_address(host):
         if not public_address(host):  # the feeds' rule: IPv6 forms of private IPv4 included
