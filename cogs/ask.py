@@ -7,6 +7,9 @@ An entry and a topic that both answer are both offered (bot.kb.entry_index decid
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import discord
 from babel.lists import format_list
 from discord import app_commands
@@ -26,6 +29,7 @@ from bot.kb.service import KnowledgeBase, attach
 from bot.kb.text import fold, words
 from bot.kb.views import DYNAMIC_ITEMS, browse_view, send_topic, suggestions_view
 
+log = logging.getLogger(__name__)
 MAX_QUESTION = 300
 MAX_PARTIAL = 200
 # Other hits are offered as buttons only when they are not far behind the best one.
@@ -38,6 +42,24 @@ class Ask(commands.Cog):
         self.kb = kb
         self.entries = entries
         self.gaps = GapStore(bot.db)
+        self._preload: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        """Servers' entry indexes are built in the background once the bot is up (only read:
+        a shutdown need not wait for it)."""
+        if self.bot.background_tasks:
+            self._preload = asyncio.create_task(self.preload(), name="kb-entries-preload")
+
+    async def cog_unload(self) -> None:
+        if self._preload is not None:
+            self._preload.cancel()
+
+    async def preload(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self.entries.preload()
+        except Exception:
+            log.exception("could not load the servers' entries; each loads on its first question")
 
     @app_commands.command(name="ask", description="Ask a question about cooperation with the ICC")
     @app_commands.describe(question="Your question, in English, French or Spanish",

@@ -3,6 +3,7 @@ editing, history, revert and removal."""
 
 import pytest
 
+from tests.conftest import running_bot
 from tests.kb_entries_flow import (
     ASKED,
     FORM,
@@ -188,3 +189,24 @@ async def test_crafted_or_bad_forms_are_refused_and_nothing_is_stored(world, val
     _, reply = await add_entry(world, values, check=False)
     assert reply.ephemeral and fragment in reply.text(), reply.text()
     assert await entry_rows(world) == []
+
+
+async def test_entries_and_their_buttons_outlive_a_restart(world):
+    await add_entry(world)
+    french = {"entry_question": "Quand a lieu le prochain appel des membres de la région ?",
+              "entry_answer": "Chaque premier lundi du mois.", "entry_lang": ["fr"]}
+    await world.h.submit_modal(await open_form(world, "kb entry translate",
+                                               {"entry": "1", "lang": "fr"}),
+                               french, user=world.moderator)
+    answer = await ask(world, ASKED)
+    await world.h.close()
+    async with running_bot(world.fake, world.db.path) as (bot, h):
+        await bot.kb_entries.preload()
+        assert world.guild_id in bot.kb_entries._loaded
+        assert world.other_guild_id not in bot.kb_entries._loaded  # nothing to load there
+        message = world.fake.get_message(int(answer.message["id"]))
+        clicked = await h.click(message, "kb:entry:1:fr", user=world.other_member)
+        assert clicked.embeds[0]["title"] == french["entry_question"]
+        again = await h.slash("ask", {"question": ASKED}, user=world.member,
+                              guild_id=world.guild_id)
+        assert again.embeds[0]["title"] == FORM["entry_question"]

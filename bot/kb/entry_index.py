@@ -121,6 +121,12 @@ class ServerEntries:
                 self._loaded[guild_id] = loaded
         return loaded
 
+    async def preload(self) -> None:
+        """Build every server's index now, one after the other, so no member's first question
+        in a server with hundreds of entries waits for it (Discord allows 3 s to answer)."""
+        for guild_id in await self.store.servers():
+            await self.of(guild_id)
+
     async def refresh(self, guild_id: int, number: int) -> None:
         """After a change was committed: the entry as it now stands, in the index at once.
 

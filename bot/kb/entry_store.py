@@ -124,6 +124,11 @@ class EntryStore:
         """What members can find: entries not removed with at least one published language."""
         return [e for e in await self.active(guild_id) if e.published]
 
+    async def servers(self) -> list[int]:
+        """The servers with entries members can find (to load their indexes at start-up)."""
+        rows = await self.db.fetchall("SELECT DISTINCT guild_id FROM kb_entry_texts")
+        return [int(r["guild_id"]) for r in rows]
+
     async def history(self, guild_id: int, number: int) -> list[Version]:
         rows = await self.db.fetchall(VERSIONS + " AND e.number = :number ORDER BY v.version",
                                       {"guild": guild_id, "number": number})
