@@ -84,7 +84,7 @@ class MyData(commands.Cog):
                 kind: len(rows) for kind, rows in data.moderation.items()}))
         entries = sorted({int(row["entry"]) for row in data.moderation.get("kb_entries", [])})
         if entries:
-            lines.append(t("mydata.show.kb_entries", lang,
+            lines.append(t("mydata.show.entries_changed", lang,
                            entries=fit(", ".join(f"#{n}" for n in entries), 1000)))
         more = t("mydata.show.more", lang, count=0)
         for index, item in enumerate(items):
