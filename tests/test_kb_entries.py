@@ -74,6 +74,7 @@ async def test_a_missing_language_is_shown_in_another_with_a_note_then_translate
     spanish = await ask(world, "prochain appel des membres de la région", locale="es-ES")
     assert "Aún no hay traducción al español: se muestra en francés." in spanish.embeds[0][
         "description"]
+    assert " de 20" in spanish.embeds[0]["footer"]["text"]  # "30 de noviembre de 2026"
     listing = await world.h.slash("kb entries", user=world.moderator, guild_id=world.guild_id)
     assert "missing: English, Spanish" in listing.embeds[0]["description"]
     opened = await open_form(world, "kb entry translate", {"entry": "1", "lang": "en"})

@@ -45,8 +45,9 @@ def source_value(source: str) -> str:
     return discord.utils.escape_markdown(source)
 
 
-def published_on(entry: Entry, lang: str, locale: str | None = None) -> str:
-    day = entry.text(lang).published_on
+def published_on(entry: Entry, shown: str, lang: str, locale: str | None = None) -> str:
+    """When the text shown was published, written the way the reader's language writes dates."""
+    day = entry.texts[shown].published_on
     return format_date(day, "long", locale=date_locale(lang, locale))
 
 
@@ -61,7 +62,7 @@ def entry_embed(entry: Entry, lang: str, *, locale: str | None = None) -> discor
     embed.add_field(name=t("kb.entry.source", lang), value=clip(source_value(text.source),
                                                                 FIELD_LIMIT), inline=False)
     embed.set_footer(text=t("kb.entry.footer", lang, id=entry.number,
-                            date=published_on(entry, shown, locale)))
+                            date=published_on(entry, shown, lang, locale)))
     return embed
 
 
