@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.client import CoalitionBot
 from bot.i18n import lang_of, t
-from bot.kb.entry_board import EntryBoard
+from bot.kb.entry_board import EntryBoard, waiting_by_entry
 from bot.kb.entry_desk import entry_choices
 from bot.kb.entry_index import attach_entries
 from bot.kb.entry_views import DYNAMIC_ITEMS, MODAL_ID
@@ -115,7 +115,8 @@ class KbAdmin(commands.Cog):
         if interaction.guild_id is None or not await is_moderator(interaction):
             return []
         entries = await self.desk.store.active(interaction.guild_id)
-        return entry_choices(entries, str(current), lang_of(interaction))
+        waiting = waiting_by_entry(await self.desk.store.pending(interaction.guild_id))
+        return entry_choices(entries, waiting, str(current), lang_of(interaction))
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

@@ -39,21 +39,35 @@ async def test_review_on_waits_for_a_second_moderator(world):
     _, saved = await add_entry(world)
     assert "waiting" in saved.text() or "must approve" in saved.text()
     assert not (await ask(world, ASKED)).embeds  # not published yet
+    listing = await world.h.slash("kb entries", user=world.moderator, guild_id=world.guild_id)
+    assert (f"**#1** {FORM['entry_question']} (waiting for review, not published yet)"
+            in listing.embeds[0]["description"])
+    [choice] = await choices_for(world, world.moderator)
+    assert choice["name"] == f"#1 · {FORM['entry_question']}"
+    fixed = await world.h.submit_modal(await open_form(world, "kb entry edit", {"entry": "1"}),
+                                       {"entry_answer": FORM["entry_answer"] + " Minutes follow."},
+                                       user=world.moderator)
+    assert "version 2" in fixed.text()
+    assert [v["action"] for v in await version_rows(world)] == ["add", "edit"]
+    colleague = world.h.moderator(world.guild_id, name="mod2")
+    first = await world.h.slash("kb pending", user=colleague, guild_id=world.guild_id)
+    assert "Members see nothing of it yet" in first.embeds[0]["description"]
+    await world.h.click(first, "kb:review:reject:1:1", user=colleague)
     pending = await world.h.slash("kb pending", user=world.moderator, guild_id=world.guild_id)
     embed = pending.embeds[0]
-    assert pending.ephemeral and "Entry #1, version 1" in embed["title"]
+    assert pending.ephemeral and "Entry #1, version 2" in embed["title"]
     assert FORM["entry_answer"] in embed["description"]
-    assert pending.custom_ids() == ["kb:review:approve:1:1", "kb:review:reject:1:1"]
-    own = await world.h.click(pending, "kb:review:approve:1:1", user=world.moderator)
+    assert pending.custom_ids() == ["kb:review:approve:1:2", "kb:review:reject:1:2"]
+    own = await world.h.click(pending, "kb:review:approve:1:2", user=world.moderator)
     assert "another moderator must approve" in own.text()
     assert not (await ask(world, ASKED)).embeds
-    colleague = world.h.moderator(world.guild_id, name="mod2")
-    approved = await world.h.click(pending, "kb:review:approve:1:1", user=colleague)
+    approved = await world.h.click(pending, "kb:review:approve:1:2", user=colleague)
     assert approved.callback_type == 7 and "approved and published" in approved.text()
     assert "No change is waiting" in approved.text()
-    assert (await ask(world, ASKED)).embeds[0]["title"] == FORM["entry_question"]
-    [version] = await version_rows(world)
+    assert (await ask(world, ASKED)).embeds[0]["description"].endswith("Minutes follow.")
+    _, version = await version_rows(world)
     assert (version["state"], version["reviewed_by"]) == ("published", colleague.id)
+    assert not (await entry_rows(world))[0]["retired_at"]  # rejecting v1 left v2 waiting
     shown = await world.h.slash("config show", user=world.moderator, guild_id=world.guild_id)
     assert any(f["name"] == "Review of knowledge-base entries" and f["value"] == "On"
                for f in shown.embeds[0]["fields"])

@@ -25,6 +25,13 @@ GAPS_SHOWN = 25
 ENTRIES_PER_PAGE = 15
 
 
+def waiting_by_entry(versions: list[Version]) -> dict[int, list[Version]]:
+    found: dict[int, list[Version]] = {}
+    for version in versions:
+        found.setdefault(version.entry_number, []).append(version)
+    return found
+
+
 class EntryBoard(EntryDesk):
     # --- unanswered questions --------------------------------------------------------------
 
@@ -134,10 +141,8 @@ class EntryBoard(EntryDesk):
         if not entries:
             await interaction.response.send_message(t("kb.entries.none", lang), ephemeral=True)
             return
-        waiting: dict[int, int] = {}
-        for version in await self.store.pending(guild_id):
-            waiting[version.entry_number] = waiting.get(version.entry_number, 0) + 1
-        lines = [entry_line(e, lang, waiting.get(e.number, 0)) for e in entries]
+        waiting = waiting_by_entry(await self.store.pending(guild_id))
+        lines = [entry_line(e, lang, waiting.get(e.number, [])) for e in entries]
         pages = page_count(len(lines), ENTRIES_PER_PAGE)
 
         async def render(page: int) -> tuple[discord.Embed, int]:

@@ -17,7 +17,7 @@ from discord import app_commands
 
 from bot.errors import NotModerator, UserError
 from bot.i18n import lang_of, t
-from bot.kb.entries import Entry, entry_number
+from bot.kb.entries import Entry, Version, entry_number
 from bot.kb.entry_index import ServerEntries
 from bot.kb.entry_render import entry_embed, language_name
 from bot.kb.entry_store import REVIEW_SETTING, Outcome
@@ -195,16 +195,19 @@ class EntryDesk:
             await interaction.response.send_message(text, embed=embed, ephemeral=True)
 
 
-def entry_choices(entries: list[Entry], current: str, lang: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for an `entry` option: number or words of the question, newest first."""
+def entry_choices(entries: list[Entry], waiting: dict[int, list[Version]], current: str,
+                  lang: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for an `entry` option: number or words of the question, newest first
+    (an entry not published yet by the question waiting for review)."""
     text = fold(" ".join(current.split()))[:MAX_REF].lstrip("#")
     found = []
     for entry in sorted(entries, key=lambda e: -e.number):
         titles = [x.question for x in entry.texts.values()]
+        titles += [v.question for v in waiting.get(entry.number, []) if v.question]
         if text and not (str(entry.number).startswith(text)
                          or any(text in fold(title) for title in titles)):
             continue
-        title = entry.title(lang) if entry.texts else t("kb.entries.not_published", lang)
+        title = entry.title(lang) if entry.texts else (titles[0] if titles else "?")
         found.append(app_commands.Choice(name=clip(f"#{entry.number} · {title}", 100),
                                          value=str(entry.number)))
         if len(found) == 25:

@@ -70,14 +70,19 @@ def lang_names(langs: tuple[str, ...] | list[str], lang: str) -> str:
     return ", ".join(language_name(code, lang) for code in langs)
 
 
-def entry_line(entry: Entry, lang: str, waiting: int) -> str:
-    """One line of /kb entries: number, question, the languages it lacks, waiting changes."""
-    title = (discord.utils.escape_markdown(clip(entry.title(lang), 90)) if entry.texts
-             else t("kb.entries.not_published", lang))
+def entry_line(entry: Entry, lang: str, waiting: list[Version]) -> str:
+    """One line of /kb entries: number, question, the languages it lacks, waiting changes
+    (an entry nothing of which is published yet shows the question waiting for review)."""
+    if entry.texts:
+        title = discord.utils.escape_markdown(clip(entry.title(lang), 90))
+    else:
+        proposed = next((v.question for v in waiting if v.question), "")
+        title = (discord.utils.escape_markdown(clip(proposed, 90)) + " "
+                 + t("kb.entries.not_published", lang)).strip()
     parts = [f"**#{entry.number}** {title}"]
     if entry.texts and entry.missing:
         parts.append(t("kb.entries.missing", lang, languages=lang_names(entry.missing, lang)))
-    if waiting:
+    if waiting and entry.texts:
         parts.append(t("kb.entries.waiting", lang))
     return " · ".join(parts)
 
@@ -166,8 +171,8 @@ def pending_embed(version: Version, current: dict[str, str] | None, lang: str,
     (or in full when the language has no published answer yet)."""
     new = version.fields()
     old = current or dict.fromkeys(FIELD_NAMES, "")
-    intro = t("kb.pending.by", lang, who=f"<@{version.author_id}>",
-              when=f"<t:{timestamp(version.created_at)}:R>")
+    intro = t("kb.pending.by" if current else "kb.pending.by_new", lang,
+              who=f"<@{version.author_id}>", when=f"<t:{timestamp(version.created_at)}:R>")
     if not old["answer"]:
         intro += "\n\n" + new["answer"]
     embed = discord.Embed(

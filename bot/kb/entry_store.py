@@ -235,8 +235,10 @@ class EntryStore:
                 if row["retired_at"] is not None:
                     raise UserError("kb.entry.error.retired", id=number)
                 entry_id = int(row["id"])
-                exists = await _one(conn, "SELECT 1 FROM kb_entry_texts WHERE entry_id = :e "
-                                          "AND lang = :lang", {"e": entry_id, "lang": draft.lang})
+                # Text in that language already written (published or waiting): an edit.
+                exists = await _one(conn, "SELECT 1 FROM kb_entry_versions WHERE entry_id = :e "
+                                          "AND lang = :lang AND state != 'rejected'",
+                                    {"e": entry_id, "lang": draft.lang})
                 action = "edit" if exists else "translate"
             fields = {**draft.fields(), "lang": draft.lang, "gap": gap}
             version = await self._add_version(conn, {
