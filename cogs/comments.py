@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.client import CoalitionBot
 from bot.i18n import lang_of, t
+from bot.l10n import day
 from bot.pledges.forms import (
     PAGE_SIZE,
     Pager,
@@ -53,10 +54,10 @@ class Comments(commands.Cog):
         comments, total = await self.store.mine(guild_id, user_id, limit=PAGE_SIZE,
                                                 offset=page * PAGE_SIZE)
         pages = page_count(total)
-        embed = discord.Embed(title=t("comments.mine.title", lang, count=total),
+        embed = discord.Embed(title=t("comments.mine.title", lang, total=total),
                               colour=discord.Colour.blurple())
         for comment in comments:
-            name = t("comments.mine.item", lang, id=comment.id, date=comment.created_at[:10],
+            name = t("comments.mine.item", lang, id=comment.id, date=day(comment.created_at, lang),
                      topic=self.topics.title(comment.topic, lang))
             embed.add_field(name=fit(name, 256), value=fit(comment.text, SNIPPET), inline=False)
         if not comments:

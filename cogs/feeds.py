@@ -103,9 +103,9 @@ class Feeds(commands.Cog):
             await interaction.response.send_message(t("feeds.none", lang), ephemeral=True)
             return
         lines = [line(feed, lang) for feed in feeds]
-        more = t("feeds.more", lang, count="{count}")
-        embed = discord.Embed(title=t(title_key, lang, count=len(feeds)),
-                              description=fit_lines(lines, EMBED_TEXT, more))
+        embed = discord.Embed(title=t(title_key, lang, total=len(feeds)),
+                              description=fit_lines(lines, EMBED_TEXT,
+                                                    lambda n: t("feeds.more", lang, count=n)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @feeds.command(name="list", description="The feeds this server follows")
@@ -138,7 +138,7 @@ class Feeds(commands.Cog):
         if feed.last_error:
             error = discord.utils.escape_markdown(feed.last_error[:120])
             line += "\n" + t("feeds.status.error", lang, when=when(feed.last_error_at, lang),
-                             error=error, failures=feed.failures)
+                             error=error, count=feed.failures)
         return line
 
     @feeds.command(name="remove", description="Stop following a feed (its resources stay)")
@@ -177,8 +177,10 @@ class Feeds(commands.Cog):
         if not results:
             return t("feeds.none", lang)
         failed = [r for r in results if r.status in ("failed", "disabled")]
-        text = t("feeds.refresh.done", lang, feeds=len(results), new=sum(r.new for r in results),
-                 failed=len(failed))
+        text = t("feeds.refresh.done", lang,
+                 feeds=t("feeds.refresh.feeds", lang, count=len(results)),
+                 new=t("feeds.refresh.new", lang, count=sum(r.new for r in results)),
+                 failed=t("feeds.refresh.failed", lang, count=len(failed)))
         return text[:2000]
 
 

@@ -55,7 +55,7 @@ async def test_unknown_topic_in_the_command_is_refused_before_the_form(world):
 
 
 @pytest.mark.parametrize(("values", "fragment"), [
-    ({"comment_text": "z" * 5000}, "5000"),
+    ({"comment_text": "z" * 5000}, "5,000"),
     ({"comment_text": " \x00\x01 "}, "empty"),
     ({"topic": ["atlantis"]}, "topic"),
     ({"topic": []}, "topic"),
