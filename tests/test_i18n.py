@@ -164,3 +164,86 @@ def test_every_plural_message_reads_right_for_zero_one_and_many():
                 for n in (0, 1, 2, 25, 1000000):
                     text = t(key, lang, count=n, **dict.fromkeys(names, "X"))
                     assert "{" not in text and "(s)" not in text, (key, lang, text)
+
+
+# --- command names -------------------------------------------------------------------------
+
+
+def discord_name_problem(name):
+    """Discord's rule for command and option names: ^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$,
+    in lower case wherever a letter has one."""
+    import unicodedata
+
+    if not 1 <= len(name) <= 32:
+        return "length"
+    for char in name:
+        if char not in "-_" and unicodedata.category(char)[0] not in "LNM":
+            return f"character {char!r}"
+        if char.lower() != char:
+            return f"upper case {char!r}"
+    return None
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_localized_names_follow_discords_naming_rule(lang):
+    bad = {key: (parts["name"][lang], discord_name_problem(parts["name"][lang]))
+           for key, parts in catalogue().commands.items()
+           if "name" in parts and discord_name_problem(parts["name"].get(lang, "x"))}
+    assert bad == {}
+    assert discord_name_problem("confidentialité") is None
+    assert discord_name_problem("Mes données") is not None
+
+
+def test_localized_names_keep_their_accents_and_one_style():
+    names = {key: parts["name"] for key, parts in catalogue().commands.items() if "name" in parts}
+    assert names["privacy"]["fr"] == "confidentialité"
+    assert names["mydata"] == {"fr": "mes-données", "es": "mis-datos"}
+    assert names["pledge.mine"] == {"fr": "les-miens", "es": "los-míos"}
+    assert names["pledge.edit.id"] == {"fr": "numéro", "es": "número"}
+    for parts in names.values():
+        for lang in ("fr", "es"):
+            assert "_" not in parts[lang], parts  # multi-word names use hyphens, as in salon-région
+
+
+def command_tree():
+    """The bot's commands and groups as the cogs declare them (no bot needed)."""
+    import importlib
+    import pkgutil
+
+    from discord.ext import commands
+
+    import cogs
+
+    roots = []
+    for module in pkgutil.iter_modules(cogs.__path__):
+        for value in vars(importlib.import_module(f"cogs.{module.name}")).values():
+            if isinstance(value, type) and issubclass(value, commands.Cog) and value is not commands.Cog:
+                roots += value.__cog_app_commands__
+    return roots
+
+
+@pytest.mark.parametrize("lang", ["fr", "es"])
+def test_commands_named_in_messages_exist_under_that_name(lang):
+    """A renamed command must not leave its old name in a message ("/mesdonnees")."""
+    import re
+
+    from bot.help import localized
+
+    roots = {localized(c, "name", lang): c for c in command_tree()}
+    wrong = []
+    for key in catalogue().messages:
+        for text in forms(key, lang):
+            for match in re.finditer(r"(?<![\w/:.<`])/([\w-]+)((?: [\w-]+)*)", text):
+                node = roots.get(match.group(1))
+                if node is None:
+                    wrong.append(f"{key}: /{match.group(1)}")
+                    continue
+                for word in match.group(2).split():
+                    subs = {localized(c, "name", lang): c for c in getattr(node, "commands", [])}
+                    if not subs:
+                        break
+                    if word not in subs:
+                        wrong.append(f"{key}: /{match.group(1)} … {word}")
+                        break
+                    node = subs[word]
+    assert wrong == []
