@@ -112,7 +112,7 @@ def test_plural_forms_follow_each_languages_rule():
         "es": {"one": "{count} compromiso", "other": "{count} compromisos"}}}})
     catalogue.cache_clear()
     try:
-        import bot.i18n as i18n
+        from bot import i18n
 
         real = i18n.catalogue
         i18n.catalogue = lambda: cat
@@ -132,7 +132,7 @@ def test_plural_forms_follow_each_languages_rule():
 
 
 def test_a_number_given_to_a_message_without_plural_forms_is_reported():
-    import bot.i18n as i18n
+    from bot import i18n
 
     i18n.count_violations.clear()
     t("core.error.bad_value", "en", value=3)
