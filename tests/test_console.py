@@ -42,7 +42,7 @@ def test_moderator_sees_moderator_commands_and_buttons_are_numbered(tmp_path):
     assert "Art. 88" in read_more
     french = console(tmp_path, "lang fr\n/ask question: art 88?\nclick 1\n").stdout
     assert "En savoir plus" in french
-    assert "(only you can see this)" in french.split("> click 1")[1]
+    assert "(visible par vous uniquement)" in french.split("> click 1")[1]
     assert "Art. 88 :" in french.split("> click 1")[1]  # the body came back in French
 
 
@@ -68,11 +68,11 @@ def test_a_modal_is_asked_field_by_field_and_the_pledge_is_stored(tmp_path):
 def test_errors_make_the_script_fail(tmp_path):
     result = console(tmp_path, "/nosuchcommand\n/help\n")
     assert result.returncode == 1
-    assert "unknown command /nosuchcommand" in result.stdout
+    assert "! There is no command /nosuchcommand" in result.stdout
     assert "Commands" in result.stdout  # the rest of the script still ran
     bad = console(tmp_path, "click 7\n")
     assert bad.returncode == 1
-    assert "no control [7]" in bad.stdout
+    assert "! There is no button or menu [7]" in bad.stdout
 
 
 def test_run_without_a_token_says_so_and_starts_the_console(tmp_path):

@@ -8,6 +8,7 @@ from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.fakediscord.harness import Harness
 from bot.kb.gaps import GapStore
+from bot.l10n import day
 from bot.storage import Database
 from tests.kb_eval_helpers import ROOT
 
@@ -34,7 +35,7 @@ async def test_ask_answers_publicly_with_sources_and_buttons(world):
     assert embed["author"]["name"] == ASK
     assert embed["fields"][0]["name"] == "Sources"
     assert topic.sources[0].url.split("?")[0] in embed["fields"][0]["value"]
-    assert topic.updated.isoformat() in embed["footer"]["text"]
+    assert embed["footer"]["text"] == "Updated " + day(topic.updated, "en")  # "November 27, 2026"
     ids = reply.custom_ids()
     assert ids[:3] == ["kb:more:stocktaking:en", "kb:lang:stocktaking:fr", "kb:lang:stocktaking:es"]
     assert 1 <= len([i for i in ids if i.startswith("kb:open:")]) <= 2

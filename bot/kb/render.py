@@ -45,7 +45,7 @@ def source_chunks(sources: tuple[Source, ...]) -> list[str]:
 
 
 def footer(topic: Topic, lang: str) -> str:
-    return t("kb.updated", lang, date=topic.updated.isoformat())
+    return t("kb.updated", lang, date=topic.updated)
 
 
 def answer_embed(topic: Topic, lang: str, *, question: str | None = None) -> discord.Embed:
