@@ -78,6 +78,18 @@ def test_errors_make_the_script_fail(tmp_path):
     assert "! There is no button or menu [7]" in bad.stdout
 
 
+def test_background_work_can_be_turned_off_and_catches_up_on_the_next_start(tmp_path):
+    script = ("as moderator\n/config announcements channel: #announcements\n"
+              "/resource add url: https://example.org/held title: Held report\n")
+    quiet = console(tmp_path, script, "console", "--script", "-", "--no-background")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert "It will be announced in #announcements." in quiet.stdout
+    assert "▸" not in quiet.stdout
+    again = console(tmp_path, "", "console", "--script", "-")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "#announcements ▸\n  ┌ Held report  <https://example.org/held>" in again.stdout
+
+
 def test_run_without_a_token_says_so_and_starts_the_console(tmp_path):
     result = console(tmp_path, "/help\n", "run")
     assert result.returncode == 0, result.stderr
