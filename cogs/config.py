@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channel_access import require
 from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.guild_settings import MODERATOR_ROLE
@@ -51,6 +52,7 @@ class Config(commands.Cog):
     async def announcements(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "announcements", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, ANNOUNCEMENTS_CHANNEL, channel_id)
         await self.channel_changed(interaction.guild_id)
         await self.done(interaction, "config.announcements.done", channel=f"<#{channel_id}>")
@@ -67,6 +69,8 @@ class Config(commands.Cog):
         except InvalidField as exc:
             raise user_error(exc) from exc
         channel_id = None if channel is None else own_channel(interaction, channel)
+        if channel_id is not None:
+            require(interaction, channel_id, "announcements", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, region_channel_key(region),
                                           channel_id)
         await self.channel_changed(interaction.guild_id)
@@ -100,6 +104,7 @@ class Config(commands.Cog):
                                  channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "notices", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, MODERATORS_CHANNEL, channel_id)
         await self.done(interaction, "config.moderators.done", channel=f"<#{channel_id}>")
 
@@ -141,6 +146,8 @@ class Config(commands.Cog):
             for state in ("pending", "parked", "sent")})
         if counts.get("pending") and ANNOUNCEMENTS_CHANNEL not in values:
             waiting += "\n" + t("config.show.waiting_for_channel", lang)
+        if counts.get("pending") or counts.get("parked"):
+            waiting += "\n" + t("config.show.see_status", lang)
         return [
             (t("config.show.announcements", lang),
              channel(ANNOUNCEMENTS_CHANNEL, "config.show.announcements_unset")),

@@ -162,7 +162,8 @@ async def test_remove_by_autocomplete_or_url_only_in_this_server(world):
     await world.h.slash("resources latest", user=world.member)  # seeds this server
     choices = await world.h.autocomplete("resource remove", {"resource": "bechir"},
                                          focused="resource", user=world.moderator)
-    assert [c["name"] for c in choices] == ["Stop Béchir"]
+    assert [c["name"] for c in choices] == [
+        "Stop Béchir (Urgence Darfour video; the link opens the Coalition page that lists it)"]
     theirs = world.h.moderator(world.other_guild_id, name="theirs")
     await world.h.slash("resources latest", user=theirs)  # seeds the other server
     other_ids = await world.db.fetchall("SELECT id FROM resources WHERE guild_id = ?",

@@ -334,6 +334,8 @@ class FakeWorld:
             data.setdefault("type", 1)
             data.setdefault("description", "")
             data.setdefault("nsfw", False)
+            if data.get("integration_types") is None:
+                data["integration_types"] = [0]  # Discord's default: installable on servers
             perms = data.get("default_member_permissions")
             data["default_member_permissions"] = None if perms is None else str(perms)
             if guild_id is not None:

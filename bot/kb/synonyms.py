@@ -64,8 +64,9 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
              "privilegios e inmunidades"),
     "otp": ("otp", "office of the prosecutor", "bureau du procureur", "fiscalia", "bdp",
             "prosecutor", "procureur", "fiscal"),
+    # In questions put to this bot "the court" is the ICC.
     "icc": ("icc", "cpi", "international criminal court", "cour penale internationale",
-            "corte penal internacional"),
+            "corte penal internacional", "court", "cour", "corte"),
     "cicc": ("cicc", "ccpi", "coalition", "coalicion"),
     "ngo": ("ngo", "ngos", "ong", "ongs", "non governmental", "nongovernmental",
             "civil society", "societe civile", "sociedad civil"),

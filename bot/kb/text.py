@@ -170,6 +170,23 @@ def index_terms(text: str) -> list[str]:
     return out + special + _acronyms(text) + concepts
 
 
+def name_slots(text: str) -> tuple[frozenset[str], ...]:
+    """A topic name as one slot per content word: the terms any of which give that word.
+
+    "cooperation with the ICC" is given by "cooperate with the court" too: the slot of "ICC"
+    accepts its concept, which "court" also stands for.
+    """
+    folded, special = _special_terms(fold(text))
+    tokens = _WORD.findall(folded)
+    slots: list[set[str]] = [{stem(t)} for t in tokens]
+    for name, start, length in _phrase_concepts(tokens):
+        for index in range(start, start + length):
+            slots[index].add(concept_term(name))
+    kept = [frozenset(slot) for token, slot in zip(tokens, slots, strict=True)
+            if token not in ALL_STOPWORDS]
+    return tuple(kept + [frozenset({term}) for term in special])
+
+
 def analyze(question: str) -> tuple[list[Term], list[str]]:
     """(weighted terms, the plain content words) of a member's question.
 
@@ -219,3 +236,21 @@ def proper_names(question: str) -> set[str]:
     raw = _WORD.findall(question)
     return {fold(w) for w in raw[1:] if w[:1].isupper() and not w.isupper()}
 
+
+
+def written_as_names(question: str) -> set[str]:
+    """Folded words written like names or acronyms ("Milosevic", "ECCC"), the first word too.
+
+    Unlike `proper_names`, the opening word counts ("Putin arrest warrant"): this is only
+    asked of words the knowledge base has never seen, where a capital is the best clue left.
+    A question typed all in capitals says nothing about names.
+    """
+    raw = _WORD.findall(question)
+    if all(w.isupper() or not w.isalpha() for w in raw):
+        return set()
+    return {fold(w) for w in raw if w[:1].isupper() and not w.isdigit()}
+
+
+def spellings(question: str) -> dict[str, str]:
+    """Each folded word of the question and how the member wrote it ("milosevic" -> "Milošević")."""
+    return {fold(w): w for w in _WORD.findall(question)}

@@ -20,6 +20,7 @@ import discord
 
 from bot.guild_settings import GuildSettings
 from bot.resources.clock import iso, later, utcnow
+from bot.resources.delivery import refused
 from bot.resources.notify import guild_lang, tell_moderators
 from bot.resources.render import announcement_embed
 from bot.resources.settings import announcement_channel, crosspost_enabled
@@ -217,6 +218,8 @@ class Poster:
             if await self.outbox.park(item, channel_id, error):
                 await self.report_gone(item, channel_id)
             return
+        if await refused(self, item, channel_id, exc, now):
+            return  # 403 or 400: reported to the moderators once, retried or parked
         delay = max(backoff(item.attempts), retry_after(exc))
         log.warning("announcement %s to channel %s failed (%s); retry in %.0f s",
                     item.id, channel_id, error, delay)
