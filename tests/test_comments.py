@@ -58,6 +58,7 @@ async def test_unknown_topic_in_the_command_is_refused_before_the_form(world):
 @pytest.mark.parametrize(("values", "fragment"), [
     ({"comment_text": "z" * 5000}, "5,000"),
     ({"comment_text": " \x00\x01 "}, "empty"),
+    ({"comment_text": "\u200b\u2060\ufeff\u00ad\u202e"}, "empty"),
 ])
 async def test_crafted_submits_are_refused(world, values, fragment):
     opened = await world.h.slash("comment on", {"topic": "pledges"}, user=world.member)
@@ -108,10 +109,12 @@ async def test_mine_and_delete_only_own(world):
     done = await world.h.slash("comment delete", {"id": comment_id}, user=world.member)
     assert str(comment_id) in done.text()
     assert [r["text"] for r in await rows(world)] == ["second", "bruno's"]
-    for value in (0, -1, 2**64):
+    for value in (0, -1, 2**53):
         reply = await world.h.slash("comment delete", {"id": value}, user=world.member,
                                     check=False)
         assert "no comment number" in reply.text()
+    reply = await world.h.slash("comment delete", {"id": 2**64}, user=world.member, check=False)
+    assert "out of range" in reply.text()
 
 
 async def test_mine_pages(world):

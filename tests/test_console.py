@@ -91,6 +91,16 @@ def test_background_work_can_be_turned_off_and_catches_up_on_the_next_start(tmp_
     assert "#announcements ▸\n  ┌ Held report  <https://example.org/held>" in again.stdout
 
 
+def test_digits_that_are_not_numbers_are_refused_not_crashed_on(tmp_path):
+    """"²" passes str.isdigit() and int() refuses it; 5,000 digits is past int()'s limit."""
+    script = "click ²\n/pledge edit id: ²\n/pledge edit id: " + "9" * 5000 + "\n/help\n"
+    result = console(tmp_path, script)
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    assert "! Not understood: “click ²”. Type help." in result.stdout
+    assert result.stdout.count("! id: a whole number, please.") == 2
+    assert "Commands" in result.stdout
+
+
 def test_run_without_a_token_says_so_and_starts_the_console(tmp_path):
     result = console(tmp_path, "/help\n", "run")
     assert result.returncode == 0, result.stderr

@@ -249,6 +249,7 @@ async def test_campaign_open_and_close(world):
 
 @pytest.mark.parametrize(("options", "fragment"), [
     ({"name": "\x00\x01 \n "}, "needs a name"),
+    ({"name": "\u200b\u2060\u00ad\u202e"}, "needs a name"),
     ({"name": "x" * 300}, "at most 100"),
     ({"name": "Ok", "closes": "next week"}, "is not a date"),
     ({"name": "Ok", "closes": "2001-01-01"}, "already passed"),

@@ -12,16 +12,8 @@ from bot.resources.clock import utcnow
 from bot.storage.backup import BackupError
 from bot.version import version
 from tests.conftest import running_bot
-from tests.resources_helpers import Document, Entry, FeedServer, rss
+from tests.resources_helpers import Document, Entry, rss
 from tests.test_resources_outbox import add_resource, poster
-
-
-@pytest.fixture
-async def server():
-    s = FeedServer()
-    await s.start()
-    yield s
-    await s.close()
 
 
 def fields(reply):

@@ -13,6 +13,7 @@ from typing import Any
 from rapidfuzz import process
 
 from bot.console.commands import ClientCommand, CommandList, Option, fold
+from bot.options import typed_id
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
     3, 4, 5, 6, 7, 8, 9, 10, 11)
@@ -152,7 +153,7 @@ def _string(option: Option, text: str) -> str:
 def _number(option: Option, text: str) -> int | float:
     value: int | float
     if option.type == INTEGER:
-        if not re.fullmatch(r"-?\d{1,30}", text):
+        if not re.fullmatch(r"-?[0-9]{1,19}", text):  # "²" and "٣" are digits to \d
             raise ParseError("console.error.whole_number", option=option.label)
         value = int(text)
     else:
@@ -186,8 +187,9 @@ def _named(option: Option, text: str, names: Names) -> int:
 
 
 def _lookup(option: Option, text: str, known: dict[str, int], sign: str) -> int:
-    if text.isdigit():
-        return int(text)
+    number = typed_id(text)
+    if number is not None:
+        return number
     for name, ident in known.items():
         if fold(name) == fold(text):
             return ident

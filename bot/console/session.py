@@ -32,6 +32,7 @@ from bot.console.usage import usage
 from bot.fakediscord.harness import HANDLER_TASK_PREFIXES
 from bot.fakediscord.reply import HarnessError
 from bot.i18n import LANGS, t
+from bot.options import typed_id
 from bot.tree import new_reference
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class Console:
         elif head == "lang" and len(words) == 2 and words[1] in LANGS:
             self.lang = words[1]
             self.say("  " + t("console.now_lang", self.lang))
-        elif head == "click" and len(words) >= 2 and words[1].isdigit():
+        elif head == "click" and len(words) >= 2 and typed_id(words[1]) is not None:
             await self.click(int(words[1]), " ".join(words[2:]) or None, ask)
         else:
             raise ParseError("console.error.not_understood", text=text[:80])
