@@ -70,7 +70,7 @@ class Ask(commands.Cog):
         lang = lang_of(interaction)
         text = clean_question(str(question))
         if len(str(question)) > MAX_QUESTION:
-            raise UserError("kb.ask.too_long", max=MAX_QUESTION)
+            raise UserError("kb.ask.too_long", count=MAX_QUESTION)
         if not words(text):
             raise UserError("kb.ask.empty")
         here = await self.entries.of(interaction.guild_id)

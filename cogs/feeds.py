@@ -22,7 +22,7 @@ from bot.resources.errors import user_error
 from bot.resources.feeds import FeedRefused, Poller, PollResult
 from bot.resources.feedstore import Feed
 from bot.resources.fetch import FeedError, FeedFetcher
-from bot.resources.notify import tell_moderators
+from bot.resources.notify import guild_lang, tell_moderators
 from bot.resources.outbox import Outbox
 from bot.resources.render import fit_lines
 from bot.resources.settings import own_channel
@@ -75,7 +75,9 @@ class Feeds(commands.Cog):
     async def feed_capped(self, feed: Feed, new: int, announced: int) -> None:
         await tell_moderators(self.bot, self.bot.guild_settings, feed.guild_id,
                               "feeds.notice.capped", id=feed.id, url=short(feed.url, 300),
-                              count=new, limit=announced, held=new - announced)
+                              count=new, limit=announced,
+                              held=t("feeds.notice.held", guild_lang(self.bot, feed.guild_id),
+                                     count=new - announced))
 
     @feeds.command(name="add", description="Follow a feed; only items published from now on are announced")
     @app_commands.describe(url="The feed's address (RSS or Atom)",
@@ -111,9 +113,9 @@ class Feeds(commands.Cog):
             await interaction.response.send_message(t("feeds.none", lang), ephemeral=True)
             return
         lines = [line(feed, lang) for feed in feeds]
-        more = t("feeds.more", lang, count="{count}")
-        embed = discord.Embed(title=t(title_key, lang, count=len(feeds)),
-                              description=fit_lines(lines, EMBED_TEXT, more))
+        embed = discord.Embed(title=t(title_key, lang, total=len(feeds)),
+                              description=fit_lines(lines, EMBED_TEXT,
+                                                    lambda n: t("feeds.more", lang, count=n)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @feeds.command(name="list", description="The feeds this server follows")
@@ -146,7 +148,7 @@ class Feeds(commands.Cog):
         if feed.last_error:
             error = discord.utils.escape_markdown(feed.last_error[:120])
             line += "\n" + t("feeds.status.error", lang, when=when(feed.last_error_at, lang),
-                             error=error, failures=feed.failures)
+                             error=error, count=feed.failures)
         return line
 
     @feeds.command(name="remove", description="Stop following a feed (its resources stay)")
@@ -178,7 +180,7 @@ class Feeds(commands.Cog):
         lang = lang_of(interaction)
         ready = self.refresh_gate.claim(interaction.guild_id, utcnow())
         if ready is not None:
-            raise UserError("feeds.refresh.cooldown", minutes=round(REFRESH_COOLDOWN / 60),
+            raise UserError("feeds.refresh.cooldown", count=round(REFRESH_COOLDOWN / 60),
                             when=discord.utils.format_dt(ready, "R"))
         await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.poller.refresh(interaction.guild_id)
@@ -189,8 +191,10 @@ class Feeds(commands.Cog):
         if not results:
             return t("feeds.none", lang)
         failed = [r for r in results if r.status in ("failed", "disabled")]
-        text = t("feeds.refresh.done", lang, feeds=len(results), new=sum(r.new for r in results),
-                 failed=len(failed))
+        text = t("feeds.refresh.done", lang,
+                 feeds=t("feeds.refresh.feeds", lang, count=len(results)),
+                 new=t("feeds.refresh.new", lang, count=sum(r.new for r in results)),
+                 failed=t("feeds.refresh.failed", lang, count=len(failed)))
         return text[:2000]
 
 

@@ -54,7 +54,8 @@ class KbAdmin(commands.Cog):
             text = t("kb.reload.ok", lang, count=result.topics)
         else:
             listing = "\n".join(f"- {p}" for p in result.problems)
-            text = (t("kb.reload.failed", lang, count=len(result.problems), topics=result.topics)
+            text = (t("kb.reload.failed", lang, count=len(result.problems),
+                      topics=t("units.topics", lang, count=result.topics))
                     + "\n```\n" + clip(listing, PROBLEMS_SHOWN).replace("```", "'''") + "\n```")
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot import i18n
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.fakediscord.harness import Harness
@@ -44,6 +45,17 @@ def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Setting
     }
     values.update(overrides)
     return Settings(**values)
+
+
+@pytest.fixture(autouse=True)
+def numbers_take_plural_forms() -> Any:
+    """A number given to a message without plural forms fails the test that shows it."""
+    i18n.STRICT = True
+    i18n.count_violations.clear()
+    yield
+    found = list(i18n.count_violations)
+    i18n.count_violations.clear()
+    assert found == [], "\n".join(found)
 
 
 @pytest.fixture

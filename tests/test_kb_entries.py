@@ -178,7 +178,7 @@ async def test_hostile_text_is_stored_as_typed_and_never_pings(world):
 @pytest.mark.parametrize(("values", "fragment"), [
     ({"entry_question": "   "}, "Please write the question"),
     ({"entry_answer": "\u200b\u200b"}, "Please write the answer"),
-    ({"entry_answer": "x" * 2000}, "2000"),
+    ({"entry_answer": "x" * 2000}, "2,000 characters"),
     ({"entry_source": "http://192.168.1.10/minutes"}, "not on the public web"),
     ({"entry_source": "https://www.scribd.com/doc/1"}, "scribd.com"),
     ({"entry_source": "javascript:alert(1)"}, "http://"),

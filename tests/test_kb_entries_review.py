@@ -224,11 +224,11 @@ async def test_limits_are_explained(world):
     await add_entry(world)
     await add_entry(world, {"entry_question": "Where are the minutes?"})
     full = await open_form(world, "kb entry add", {})
-    assert full.modal is None and "limit of 2 entries" in full.text()
+    assert full.modal is None and "limit on entries (2)" in full.text()
     await world.h.submit_modal(await open_form(world, "kb entry edit", {"entry": "1"}),
                                {"entry_answer": "Changed."}, user=world.moderator)
     busy = await open_form(world, "kb entry edit", {"entry": "1"})
-    assert busy.modal is None and "3 changes" in busy.text() and "<t:" in busy.text()
+    assert busy.modal is None and "in one hour (3)" in busy.text() and "<t:" in busy.text()
     colleague = world.h.moderator(world.guild_id, name="mod2")
     assert (await open_form(world, "kb entry edit", {"entry": "1"}, user=colleague)).modal
 

@@ -54,7 +54,7 @@ def test_too_long_is_refused_with_the_limit():
     error = refused(check_question, "q" * (QUESTION_LIMIT + 1))
     assert error.key == "kb.entry.error.question_too_long" and error.kwargs["limit"] == 100
     error = refused(check_answer, "a" * (ANSWER_LIMIT + 1))
-    assert error.kwargs["length"] == ANSWER_LIMIT + 1
+    assert error.kwargs["count"] == ANSWER_LIMIT + 1
     assert refused(check_keywords, "k" * 81).key == "kb.entry.error.keyword_too_long"
     many = ", ".join(f"k{n}" for n in range(21))
     assert refused(check_keywords, many).key == "kb.entry.error.keywords_too_many"

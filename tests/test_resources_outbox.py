@@ -54,7 +54,7 @@ async def test_a_new_resource_is_announced_once_as_an_embed(world):
     assert embed["title"].startswith("@everyone <@123>")
     assert embed["author"]["name"] == "Human Rights Watch"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields == {"Date": "2012-04-13", "Region": "Africa", "Type": "Video"}
+    assert fields == {"Date": "April 13, 2012", "Region": "Africa", "Type": "Video"}
     [request] = posts(world, news)
     [row] = await outbox(world)
     assert request.json["nonce"] == row["nonce"] and request.json["enforce_nonce"] is True

@@ -19,6 +19,7 @@ from bot.kb.entry_render import COLOUR, entry_line, history_embed, pending_embed
 from bot.kb.entry_views import gaps_view, review_view
 from bot.kb.gaps import Gap
 from bot.kb.render import DESCRIPTION_LIMIT, clip
+from bot.l10n import day
 from bot.pledges.forms import Pager, page_count
 
 GAPS_SHOWN = 25
@@ -41,7 +42,7 @@ class EntryBoard(EntryDesk):
             question = discord.utils.escape_mentions(discord.utils.escape_markdown(gap.question))
             lines.append(f"`{index}.` " + t("kb.gaps.line", lang, times=gap.times,
                                             question=clip(question, 200), lang=gap.lang,
-                                            date=gap.last_asked[:10]))
+                                            date=day(gap.last_asked, lang)))
         description = ""
         for line in lines:
             if len(description) + len(line) + 1 > DESCRIPTION_LIMIT:
@@ -49,7 +50,7 @@ class EntryBoard(EntryDesk):
             description += line + "\n"
         embed = discord.Embed(title=t("kb.gaps.title", lang), description=description,
                               colour=COLOUR)
-        embed.set_footer(text=t("kb.gaps.footer", lang, total=total) + " "
+        embed.set_footer(text=t("kb.gaps.footer", lang, count=total) + " "
                          + t("kb.gaps.buttons", lang))
         return embed
 

@@ -194,5 +194,6 @@ def pending_embed(version: Version, current: dict[str, str] | None, lang: str,
     if current is not None and old == new:
         embed.add_field(name="\u200b", value=t("kb.history.nothing_changed", lang),
                         inline=False)
-    embed.set_footer(text=t("kb.pending.footer", lang, count=waiting))
+    more = t("kb.pending.more", lang, count=waiting) + " " if waiting else ""
+    embed.set_footer(text=more + t("kb.pending.rule", lang))
     return embed

@@ -65,7 +65,7 @@ def _text(value: object, limit: int, name: str, *, lines: bool = False) -> str:
     if not text:
         raise UserError(f"kb.entry.error.{name}_empty")
     if len(text) > limit:
-        raise UserError(f"kb.entry.error.{name}_too_long", limit=limit, length=len(text))
+        raise UserError(f"kb.entry.error.{name}_too_long", limit=limit, count=len(text))
     return text
 
 
