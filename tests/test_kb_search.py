@@ -77,16 +77,29 @@ def test_held_out_set(kb):
     ("stoktaking kampala", "stocktaking"),
     ("arest warants", ("arrest-warrants", "outstanding-warrants")),
     ("mandats d'arrêt en suspens", "outstanding-warrants"),
-    ("Putin arrest warrant", None),  # see test_a_name_no_topic_covers_is_said_so
+    ("Putin arrest warrant", "outstanding-warrants"),
+    ("who is still wanted?", "outstanding-warrants"),
+    ("qu'est-ce que la coopération avec la CPI ?", "cooperation-overview"),
     ("what is cooperation with the ICC?", "cooperation-overview"),
     ("¿qué es la cooperación con la CPI?", "cooperation-overview"),
     ("who chaired the cooperation session in Kampala", "stocktaking"),
     ("partie IX du Statut", "parts-9-and-10"),
 ])
 def test_members_phrasings(kb, question, slug):
-    if slug is None:
-        return
     assert top(kb, question) in ((slug,) if isinstance(slug, str) else slug)
+
+
+@pytest.mark.parametrize(("question", "slug"), [
+    ("what is cooperation with the ICC?", "cooperation-overview"),
+    ("qu'est-ce que la coopération avec la CPI ?", "cooperation-overview"),
+    ("¿qué es la cooperación con la CPI?", "cooperation-overview"),
+    ("Putin arrest warrant", "outstanding-warrants"),
+    ("who is still wanted?", "outstanding-warrants"),
+])
+def test_the_questions_the_issue_names_are_answered(kb, question, slug):
+    answer = kb.ask(question)
+    assert answer.best is not None and answer.best.slug == slug
+    assert answer.missing == ()
 
 
 def test_accents_and_case_do_not_matter(kb):
@@ -184,25 +197,27 @@ def test_a_name_no_topic_covers_is_said_so(kb, question, word):
     assert answer.hits  # the closest topics to the rest of the question are still offered
 
 
-def test_putin_either_way(tmp_path):
+def test_putin_either_way(kb, tmp_path):
     """Not covered while no topic mentions him; answered once one does (the rule is about
-    words the whole base lacks, not about a list of names)."""
+    words the whole base lacks, not about a list of names). The shipped base covers him
+    (outstanding-warrants): the uncovered case is a copy of the base without that topic and
+    with his name taken out of the others."""
     import shutil
 
+    assert kb.ask("Putin arrest warrant").best.slug == "outstanding-warrants"
     shutil.copytree(ROOT / "data" / "topics", tmp_path / "topics")
+    (tmp_path / "topics" / "outstanding-warrants.yaml").unlink()
     for path in (tmp_path / "topics").glob("*.yaml"):
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("Putin", "someone").replace("Poutine", "quelqu'un"),
                         encoding="utf-8")
     before = KnowledgeBase(tmp_path)
+    assert "outstanding-warrants" not in before.topics
+    assert len(before.topics) == len(kb.topics) - 1
     answer = before.ask("Putin arrest warrant")
     assert answer.best is None and answer.missing == ("Putin",)
-    assert answer.hits[0].slug in ("arrest-warrants", "outstanding-warrants")
-    path = tmp_path / "topics" / "outstanding-warrants.yaml"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('aliases: ["outstanding warrants"',
-                                 'aliases: ["Putin arrest warrant", "outstanding warrants"', 1),
-                    encoding="utf-8")
+    assert answer.hits[0].slug == "arrest-warrants"
+    shutil.copy(ROOT / "data" / "topics" / "outstanding-warrants.yaml", tmp_path / "topics")
     after = KnowledgeBase(tmp_path)
     answer = after.ask("Putin arrest warrant")
     assert answer.missing == () and answer.best is not None
