@@ -239,6 +239,21 @@ def test_any_text_gets_a_decision_and_only_its_own_words_as_missing(kb, text):
     assert answer.best is None or not answer.missing
 
 
+_ASKED = [str(q["q"]) for path in (EVAL, EXTRA, OFFTOPIC) for q in load_questions(path)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_ASKED) | st.text(max_size=80))
+def test_names_looked_up_by_key_are_every_name_the_question_gives(kb, text):
+    """The index tries only the names a question's terms can open: it must find exactly the
+    topics a check of every alias of every topic finds."""
+    query = kb.index.parse(text)
+    present = {t.term: t.source or t.term for t in query.terms if t.kind != "unknown"}
+    everywhere = {slug for slug, names in kb.index._aliases.items()
+                  if any(kb.index._gives(name, present) for name in names)}
+    assert kb.index.named(query) == everywhere
+
+
 @given(st.text(max_size=80), st.sampled_from(["scribd.com", "docplayer.fr", "x.ipfs.dweb.link",
                                               "ipfs.io", "www.docslib.org"]))
 def test_refused_hosts_whatever_the_path(path, host):
