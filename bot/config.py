@@ -110,7 +110,7 @@ def _snowflake(name: str, value: str | None) -> int | None:
         return None
     assert value is not None
     text = value.strip()
-    if not text.isdigit() or not 15 <= len(text) <= 21:
+    if not (text.isascii() and text.isdecimal()) or not 15 <= len(text) <= 21:  # not "²"
         raise ConfigError(f"{name}: expected a Discord server id (digits only), got {value!r}")
     return int(text)
 

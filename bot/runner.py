@@ -28,6 +28,7 @@ from bot.heartbeat import Heartbeat
 from bot.logs import short_reason
 from bot.storage import Database
 from bot.storage.lock import exclusive
+from bot.watchdog import LoopWatchdog
 
 log = logging.getLogger(__name__)
 # Tasks that may be writing a member's submission: command and component handlers, the
@@ -144,12 +145,15 @@ async def run_bot(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        watchdog = LoopWatchdog(loop)
+        watchdog.start()
         heartbeat = Heartbeat(db)
         services = [asyncio.create_task(heartbeat.run(stop), name="heartbeat"),
                     asyncio.create_task(Backups(settings, db).run(stop), name="backups")]
         try:
             await serve(settings, db, heartbeat, stop)
         finally:
+            watchdog.stop()
             stop.set()
             await drain()
             await asyncio.gather(*services, return_exceptions=True)

@@ -14,6 +14,7 @@ from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.guild_settings import MODERATOR_ROLE
 from bot.i18n import lang_of, t
+from bot.options import typed_id
 from bot.permissions import ModeratorGroup
 from bot.regions import REGIONS, region_choices, region_label
 from bot.resources.errors import user_error
@@ -133,16 +134,17 @@ class Config(commands.Cog):
                 lang: str) -> list[tuple[str, str]]:
         def channel(key: str, missing: str) -> str:
             raw = values.get(key)
-            if raw is None or not raw.isdigit():
+            if raw is None or typed_id(raw) is None:
                 return t(missing, lang)
             gone = interaction.guild is not None and interaction.guild.get_channel(int(raw)) is None
             return f"<#{raw}>" + (" " + t("config.show.deleted", lang) if gone else "")
 
         regions = [f"{region_label(r, lang)}: <#{values[region_channel_key(r)]}>"
-                   for r in REGIONS if values.get(region_channel_key(r), "").isdigit()]
+                   for r in REGIONS if typed_id(values.get(region_channel_key(r), "")) is not None]
         role = values.get(MODERATOR_ROLE)
-        waiting = t("config.show.outbox", lang, pending=counts.get("pending", 0),
-                    parked=counts.get("parked", 0), sent=counts.get("sent", 0))
+        waiting = t("config.show.outbox", lang, **{
+            state: t(f"config.show.{state}", lang, count=counts.get(state, 0))
+            for state in ("pending", "parked", "sent")})
         if counts.get("pending") and ANNOUNCEMENTS_CHANNEL not in values:
             waiting += "\n" + t("config.show.waiting_for_channel", lang)
         if counts.get("pending") or counts.get("parked"):

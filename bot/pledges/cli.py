@@ -29,7 +29,7 @@ SCHEMA_VERSION = 4  # the migration that created the pledge tables
 
 
 def _guild(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdecimal()) or int(text) <= 0:  # "²" is a digit to isdigit
         raise argparse.ArgumentTypeError(f"expected a Discord server id (digits), got {text!r}")
     return int(text)
 
