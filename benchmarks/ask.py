@@ -51,14 +51,14 @@ def naive_complete(topics: dict[str, Topic], partial: str) -> list[str]:
 
 def measure(label: str, func: Callable[[str], object], inputs: list[str], repeat: int, *,
             warm: bool = True) -> dict:
-    """Wall-clock figures, and the p99 of the CPU time the call itself used: on a shared
-    machine the wall clock also counts time spent waiting for a core."""
     if warm:
         for text in inputs:  # warm the memoised postings, as a running bot has them
             func(text)
     else:
         repeat = 1
     samples: list[int] = []
+    # CPU time of the calling thread too: on a loaded machine the wall-clock p99 is mostly
+    # time spent waiting for a core (one scheduler tick is 4 ms), not time spent searching.
     cpu: list[int] = []
     started = time.perf_counter()
     for _ in range(repeat):
@@ -75,13 +75,13 @@ def measure(label: str, func: Callable[[str], object], inputs: list[str], repeat
         "p50": statistics.median(samples) / 1e6,
         "p99": samples[min(len(samples) - 1, int(len(samples) * 0.99))] / 1e6,
         "max": samples[-1] / 1e6,
-        "cpu99": cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))] / 1e6,
+        "cpu_p99": cpu[min(len(cpu) - 1, int(len(cpu) * 0.99))] / 1e6,
     }
 
 
 def show(row: dict) -> str:
     return (f"{row['label']:28} {row['n']:7d} {row['qps']:10.0f} {row['p50']:8.3f} "
-            f"{row['p99']:8.3f} {row['max']:8.3f} {row['cpu99']:8.3f}")
+            f"{row['p99']:8.3f} {row['max']:8.3f} {row['cpu_p99']:8.3f}")
 
 
 HEADER = (f"{'':28} {'calls':>7} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
@@ -176,9 +176,9 @@ def with_entries(kb: KnowledgeBase, questions: list[str], partials: list[str],
     for row in rows:
         print(show(row))
     ask = rows[0]
-    verdict = "ok" if ask["p99"] < 5 else ("ok in CPU time" if ask["cpu99"] < 5 else "MISSED")
+    verdict = "ok" if ask["p99"] < 5 else ("ok in CPU time" if ask["cpu_p99"] < 5 else "MISSED")
     print(f"/ask p99 with {SERVER_ENTRIES} server entries: {ask['p99']:.3f} ms wall clock, "
-          f"{ask['cpu99']:.3f} ms CPU (target < 5 ms: {verdict})")
+          f"{ask['cpu_p99']:.3f} ms CPU (target < 5 ms: {verdict})")
     found = sum(1 for number, (_, q) in enumerate(unrelated_questions(SERVER_ENTRIES), 1)
                 if (best := ask_server(kb, server, q).best) and best.slug == f"#{number}")
     print(f"entries found by their own question: {found}/{SERVER_ENTRIES}")

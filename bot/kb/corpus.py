@@ -88,9 +88,7 @@ class Corpus:
         self._names: dict[str, set[str]] = {}
         self._aliases: dict[str, list[Name]] = {}
         self._pairs: dict[str, set[tuple[str, str]]] = {}
-        # The same, looked up the other way: which names a term appears in (per topic), and
-        # which topics have a pair, so a question is checked only against names it touches.
-        self._names_with: dict[str, dict[str, list[Name]]] = {}
+        # Which topics have a pair, so a question's pairs are looked up, not every topic's.
         self._pair_slugs: dict[tuple[str, str], set[str]] = {}
         self._corrections: dict[str, str | None] = {}
         self._postings: dict[str, dict[str, float]] = {}
@@ -120,6 +118,7 @@ class Corpus:
 
     def _recount(self) -> None:
         """Figures over the whole set, after it changed; memoised answers no longer hold."""
+        self._keyed_names = self._key_names()
         self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
         self._df = {str(term): int(count) for term, count in
                     self._db.execute("SELECT term, doc FROM vocab")}
@@ -153,7 +152,7 @@ class Corpus:
             self._pair_slugs[pair].discard(slug)
             if not self._pair_slugs[pair]:
                 del self._pair_slugs[pair]
-        for table in (self._names, self._aliases, self._pairs, self._names_with):
+        for table in (self._names, self._aliases, self._pairs):
             table.pop(slug, None)
 
     def _add_topic(self, topic: Topic) -> None:
@@ -174,19 +173,33 @@ class Corpus:
                 names.update(terms)
                 pairs.update(itertools.pairwise(terms))
                 concepts = frozenset(t for t in terms if t.startswith(CONCEPT_PREFIX))
-                entry = Name(frozenset(terms) - concepts, concepts, name_slots(name))
-                self._aliases.setdefault(topic.slug, []).append(entry)
-                with_term = self._names_with.setdefault(topic.slug, {})
-                for term in entry.words | entry.concepts | frozenset().union(*entry.slots):
-                    with_term.setdefault(term, []).append(entry)
-        for pair in pairs:
-            self._pair_slugs.setdefault(pair, set()).add(topic.slug)
+                self._aliases.setdefault(topic.slug, []).append(
+                    Name(frozenset(terms) - concepts, concepts, name_slots(name)))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
         for word in known:
             self._word_docs[word] = self._word_docs.get(word, 0) + 1
+        for pair in pairs:
+            self._pair_slugs.setdefault(pair, set()).add(topic.slug)
         self._doc_terms[topic.slug] = seen
         self._doc_words[topic.slug] = known
+
+    def _key_names(self) -> dict[str, list[tuple[str, Name]]]:
+        """Each topic name under a few terms a question must contain to give it: its rarest
+        word, and every term of its rarest slot. A question then tries only the names its own
+        terms can open, not every alias of every topic."""
+        keyed: dict[str, list[tuple[str, Name]]] = {}
+        for slug, names in self._aliases.items():
+            for name in dict.fromkeys(names):
+                keys: set[str] = set()
+                if name.words:
+                    keys.add(min(name.words, key=lambda t: (self._topic_df.get(t, 0), t)))
+                if name.slots:
+                    keys.update(min(name.slots, key=lambda slot: sum(
+                        self._topic_df.get(t, 0) for t in slot)))
+                for key in keys:
+                    keyed.setdefault(key, []).append((slug, name))
+        return keyed
 
     def _analysed(self, text: str, known: set[str]) -> str:
         for word in words(text):

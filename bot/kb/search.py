@@ -59,6 +59,8 @@ class Hit:
     slug: str
     score: float
     confidence: float
+    # The question gives one of the topic's titles or aliases in full.
+    named: bool = False
 
     @property
     def confident(self) -> bool:
@@ -88,11 +90,13 @@ class SearchIndex(Corpus):
         loose = {stem(w) for w in content if self._stem_only(w)}
         known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
         known.update(self._known_elsewhere(terms, content, known))
+        # A word of a phrase the analyser recognised ("pick up") is explained by its concept.
+        parts = {t.term for t in terms if t.kind == "part"}
         unknown: list[Term] = []
         missing: dict[str, None] = {}
         for word in content:
             term = stem(word)
-            if term in known:
+            if term in known or term in parts:
                 continue
             meant = None if word.isdigit() else self.correct(word, name=word in names)
             if meant is None:
@@ -173,19 +177,25 @@ class SearchIndex(Corpus):
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         distinct = ranked[0][1] >= max(DISTINCT_SCORE, DISTINCT_RATIO * runner_up)
-        first = Hit(ranked[0][0], round(ranked[0][1], 3),
-                    round(self.confidence(query, ranked[0][0], distinct=distinct), 3))
+        given = self.named(query)
+        first = self._hit(query, *ranked[0], named=given, distinct=distinct)
         # An answer the search can stand behind ranks before closer-scoring ones it cannot:
         # when every word is common to all topics ("who has to cooperate with the court"),
         # scores are noise and the topic the question names is the answer. Only weighed when
         # the best-scoring topic is unsure (confidence costs more than the score).
         depth = limit if first.confident else max(limit, CANDIDATES)
-        hits = [first, *(Hit(slug, round(score, 3), round(self.confidence(query, slug), 3))
+        hits = [first, *(self._hit(query, slug, score, named=given)
                          for slug, score in ranked[1:depth])]
-        hits.sort(key=lambda hit: not hit.confident)
+        hits.sort(key=lambda hit: (not hit.confident, not hit.named))
         return hits[:limit]
 
-    def confidence(self, query: Query, slug: str, *, distinct: bool = False) -> float:
+    def _hit(self, query: Query, slug: str, score: float, *, named: set[str],
+             distinct: bool = False) -> Hit:
+        confidence = self.confidence(query, slug, distinct=distinct, named=slug in named)
+        return Hit(slug, round(score, 3), round(confidence, 3), slug in named)
+
+    def confidence(self, query: Query, slug: str, *, distinct: bool = False,
+                   named: bool | None = None) -> float:
         """How much of the question the topic explains, IDF-weighted, and whether it is named.
 
         A one-word synonym or acronym restates the member's word: either one matching counts
@@ -207,7 +217,7 @@ class SearchIndex(Corpus):
             if any(self._contains(t, slug) for t in (term, *restated.get(term.term, ()))):
                 covered += weight
         coverage = covered / total if total else 0.0
-        if self._named(query, slug):
+        if slug in self.named(query) if named is None else named:
             return coverage
         if distinct or any(t.kind in ("concept", "phrase", "number")
                            and self.telling(t.term) and self._contains(t, slug)
@@ -219,31 +229,31 @@ class SearchIndex(Corpus):
         return term.kind != "unknown" and term.term in self._df and (
             slug in self.postings([term.term])[0])
 
-    def _named(self, query: Query, slug: str) -> bool:
-        """Whether the question gives one of the topic's names in full (words or concepts).
-
-        Only names sharing a term with the question can be given in full, so only those are
-        checked (a topic has up to 180 names in its three languages).
-        """
-        present = {t.term for t in query.terms if t.kind != "unknown"}
-        with_term = self._names_with.get(slug, {})
-        checked: set[int] = set()
+    def named(self, query: Query) -> set[str]:
+        """The topics one of whose names (title or alias) the question gives in full."""
+        # Each term present, and the member's word it comes from (a synonym restates one).
+        present = {t.term: t.source or t.term for t in query.terms if t.kind != "unknown"}
+        found: set[str] = set()
         for term in present:
-            for name in with_term.get(term, ()):
-                if id(name) not in checked:
-                    checked.add(id(name))
-                    if self._gives(name, present):
-                        return True
-        return False
+            for slug, name in self._keyed_names.get(term, ()):
+                if slug not in found and self._gives(name, present):
+                    found.add(slug)
+        return found
 
-    def _gives(self, name: Name, present: set[str]) -> bool:
-        """All of a name's words (or all of its concepts, or each word by itself or the concept
-        it stands for) are in the question, and together they are more than one common word."""
-        for part in (name.words, name.concepts):
-            if part and part <= present and (len(part) > 1 or self.telling(*part)):
-                return True
-        slots = name.slots
-        return len(slots) > 1 and all(slot & present for slot in slots)
+    def _gives(self, name: Name, present: dict[str, str]) -> bool:
+        """All of a name's words are in the question, or each of its slots (a word, the concept
+        it stands for, or a concept phrase) is given by a different word of the question; and
+        together they are more than one common word. "arrest" alone does not give "arrest
+        fugitives", though both words stand for one concept; "UNSC" gives "Security Council"."""
+        words = name.words
+        if words and words <= present.keys() and (len(words) > 1 or self.telling(*words)):
+            return True
+        found = [slot & present.keys() for slot in name.slots]
+        if not found or not all(found):
+            return False
+        if len(found) == 1:
+            return len(words) > 1 or any(self.telling(term) for term in found[0])
+        return len({present[term] for terms in found for term in terms}) >= len(found)
 
     def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
         """Two question words side by side in a topic's title or alias: a strong signal."""
