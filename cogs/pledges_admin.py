@@ -224,7 +224,7 @@ def audit_line(entry: audit.AuditEntry, lang: str) -> str:
     shown = {k: v for k, v in entry.filters.items() if k not in ("delivery", "via")}
     filters = (", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
                or t("pledges_admin.audit.no_filters", lang))
-    return t("pledges_admin.audit.line", lang, id=entry.id, when=discord.utils.format_dt(moment, "f"),
+    return t("pledges_admin.audit.line", lang, id=entry.number, when=discord.utils.format_dt(moment, "f"),
              who=who, kind=t(f"pledges_admin.kind.{entry.kind}", lang), format=entry.format,
              rows=entry.row_count, filters=discord.utils.escape_markdown(filters)[:300])
 

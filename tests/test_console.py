@@ -53,6 +53,7 @@ def test_a_modal_is_asked_field_by_field_and_the_pledge_is_stored(tmp_path):
         "Ministry of Justice",
         "europe",
         "implementing-legislation",
+        "0",
         "/pledge mine",
     ]) + "\n"
     result = console(tmp_path, script)

@@ -25,7 +25,7 @@ from bot.pledges.export import FORMATS, KINDS, ExportRequest, Format, write_expo
 from bot.regions import REGIONS
 from bot.storage import Database
 
-SCHEMA_VERSION = 4  # the migration that created the pledge tables
+SCHEMA_VERSION = 5  # the migration that gave pledges their numbers and progress
 
 
 def _guild(text: str) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.errors import UserError
-from bot.regions import REGIONS
+from bot.regions import PLEDGE_REGIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def checked_id(value: object, not_found_key: str) -> int:
 
 
 def check_region(value: object) -> str:
-    if not isinstance(value, str) or value not in REGIONS:
+    if not isinstance(value, str) or value not in PLEDGE_REGIONS:
         raise UserError("pledges.error.bad_region")
     return value
 
