@@ -8,7 +8,6 @@ action re-reads the pledge by (server, author, number): a button or number is ne
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -34,25 +33,17 @@ from bot.pledges.forms import (
     submitted_values,
     update_modal,
 )
+from bot.pledges.loop import NamedLoop
 from bot.pledges.ratelimit import SubmissionLimiter
 from bot.pledges.reminder_sender import ReminderSender
 from bot.pledges.render import line, receipt
 from bot.pledges.store import Pledge, PledgeDraft, PledgeStore
 from bot.pledges.text import ON_BEHALF_OF, PLEDGE_TEXT, check_region, check_topic, checked_id, clean
 from bot.pledges.topics import TopicSource
-from bot.resources.background import Periodic
 
 EDIT_MODAL = re.compile(r"pledge:edit:([0-9]{1,19})")
 REMINDER_INTERVAL = 300.0
 Interaction = discord.Interaction[Any]
-
-
-class PledgeLoop(Periodic):
-    """The resources' periodic job, under a pledges- task name (the loops are told apart by it)."""
-
-    def start(self, client: discord.Client) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(client), name=f"pledges-loop-{self.name}")
 
 
 class Pledges(commands.Cog):
@@ -66,7 +57,8 @@ class Pledges(commands.Cog):
         self.limiter = SubmissionLimiter()
         self.progress_limiter = SubmissionLimiter()
         self.sender = ReminderSender(bot, bot.db)
-        self.loop = PledgeLoop("reminders", self.sender.run_once, interval=REMINDER_INTERVAL)
+        self.loop = NamedLoop("pledges", "reminders", self.sender.run_once,
+                              interval=REMINDER_INTERVAL)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PledgeButton, ReminderButton)

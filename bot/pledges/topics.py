@@ -77,3 +77,13 @@ def _read(data_dir: Path) -> dict[str, Topic]:
     except (KnowledgeBaseError, OSError) as exc:
         log.warning("knowledge base unreadable (%s); pledges use the required topic slugs", exc)
         return {}
+
+
+def titles_from(data_dir: Path, lang: str) -> dict[str, str]:
+    """slug -> title in `lang` without a running bot (the command line), `other` included."""
+    topics = _read(data_dir)
+    found = {slug: topic.title(lang) for slug, topic in topics.items()}
+    for slug in REQUIRED_SLUGS:
+        found.setdefault(slug, slug)
+    found[OTHER] = t("pledges.topic.other", lang)
+    return found
