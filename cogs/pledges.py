@@ -37,7 +37,7 @@ from bot.pledges.loop import NamedLoop
 from bot.pledges.ratelimit import SubmissionLimiter
 from bot.pledges.reminder_sender import ReminderSender
 from bot.pledges.render import line, receipt
-from bot.pledges.store import Pledge, PledgeDraft, PledgeStore
+from bot.pledges.store import Pledge, PledgeDraft, PledgeStore, later
 from bot.pledges.text import ON_BEHALF_OF, PLEDGE_TEXT, check_region, check_topic, checked_id, clean
 from bot.pledges.topics import TopicSource
 
@@ -62,6 +62,7 @@ class Pledges(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PledgeButton, ReminderButton)
+        await self.sender.undelivered.load(self.bot.db)
         if self.bot.background_tasks:
             self.loop.start(self.bot)
 
@@ -74,7 +75,9 @@ class Pledges(commands.Cog):
     async def reply(self, interaction: Interaction, guild_id: int, **kwargs: Any) -> None:
         """An ephemeral answer, led by the news of any reminder the member's closed DMs stopped
         (told once: marked only after Discord took the answer)."""
-        untold = await reminders.untold(self.bot.db, guild_id, interaction.user.id)
+        member = (guild_id, interaction.user.id)
+        untold = (await reminders.untold(self.bot.db, *member)
+                  if member in self.sender.undelivered else [])
         if untold:
             numbers = ", ".join(f"#{number}" for _, number in untold)
             kwargs["content"] = t("pledges.remind.undelivered", lang_of(interaction),
@@ -82,10 +85,15 @@ class Pledges(commands.Cog):
         await interaction.response.send_message(ephemeral=True, **kwargs)
         if untold:
             await reminders.mark_told(self.bot.db, [reminder_id for reminder_id, _ in untold])
+        self.sender.undelivered.discard(*member)
 
-    async def receipt_of(self, pledge: Pledge, lang: str, title_key: str,
-                         note: str | None = None) -> tuple[discord.Embed, discord.ui.View]:
-        due = await reminders.pending_due(self.bot.db, pledge) if pledge.active else None
+    async def receipt_of(self, pledge: Pledge, lang: str, title_key: str, note: str | None = None,
+                         *, due: str | None = None, look_up_due: bool = True,
+                         ) -> tuple[discord.Embed, discord.ui.View]:
+        """The receipt and its buttons; `due` is the pending reminder, read unless the caller
+        knows it (a new pledge: spares a query per member in a burst of pledges)."""
+        if look_up_due and pledge.active:
+            due = await reminders.pending_due(self.bot.db, pledge)
         embed = receipt(pledge, lang, title_key, self.topics, note=note, reminder=due)
         if pledge.active:
             return embed, view_of(*(PledgeButton(action, pledge.number, lang)
@@ -118,10 +126,9 @@ class Pledges(commands.Cog):
         self.limiter.check((guild_id, user_id))
         lang = lang_of(interaction)
         campaign = await self.store.open_campaign(guild_id)
-        days = await reminders.campaign_default(self.bot.db, guild_id,
-                                                campaign.id if campaign else None)
-        await interaction.response.send_modal(
-            pledge_modal(lang, self.topics.choices(lang, other=True), remind_days=days))
+        await interaction.response.send_modal(pledge_modal(
+            lang, self.topics.choices(lang, other=True),
+            remind_days=campaign.remind_days if campaign else None))
 
     @pledge.command(name="mine", description="See your pledges in this server")
     async def mine(self, interaction: discord.Interaction[CoalitionBot]) -> None:
@@ -265,8 +272,12 @@ class Pledges(commands.Cog):
         except Exception:
             self.limiter.refund(key)
             raise
-        title = "pledges.receipt.title" if number is None else "pledges.receipt.edited"
-        embed, view = await self.receipt_of(pledge, lang, title)
+        if number is None:
+            due = later(pledge.created_at, draft.remind_days) if draft.remind_days else None
+            embed, view = await self.receipt_of(pledge, lang, "pledges.receipt.title", due=due,
+                                                look_up_due=False)
+        else:
+            embed, view = await self.receipt_of(pledge, lang, "pledges.receipt.edited")
         await self.reply(interaction, guild_id, embed=embed, view=view)
 
     async def submit_update(self, interaction: Interaction) -> None:

@@ -302,3 +302,27 @@ async def test_crafted_reminder_buttons_find_nothing(world):
         payload["data"] = {"custom_id": forged, "component_type": 2}
         reply = await world.h.raw_interaction(payload)
         assert reply.modal is None and "no pledge number" in reply.text()
+
+
+async def test_an_anonymised_pledge_gets_no_reminder(world):
+    number = await pledge_number(world)
+    await world.h.slash("pledge remind", {"id": number, "days": 1}, user=world.member)
+    confirm = await world.h.slash("mydata delete", user=world.member)
+    await world.h.click(confirm, "mydata:anonymise", user=world.member)
+    assert await sender(world.bot).run_once(now=DUE) == 0
+    assert world.fake.dm_messages(world.member.id) == []
+    assert [r["state"] for r in await reminders_rows(world)] == ["cancelled"]
+
+
+@given(st.one_of(st.text(max_size=60), st.lists(st.text(max_size=30), max_size=3), st.none(),
+                 st.integers(), st.builds(lambda g, n: [f"{g}:{n}"], st.integers(), st.integers())))
+def test_any_pledge_value_is_a_target_or_not_found(value):
+    from bot.pledges.forms import parse_target
+
+    refused, (guild_id, number) = None, (111, 1)
+    try:
+        guild_id, number = parse_target(value, 111)
+    except UserError as error:
+        refused = error.key
+    assert refused in (None, "pledges.not_found")
+    assert guild_id == 111 and 1 <= number < 2**63

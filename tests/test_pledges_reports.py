@@ -12,13 +12,16 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils.escape import unescape
 from PIL import Image
 
 from bot.cli import build_parser
 from bot.pledges import audit, report
 from bot.pledges.charts import build_figure, render_png
-from bot.pledges.xlsx import headers
+from bot.pledges.export import neutralise
+from bot.pledges.xlsx import formula_like, headers
 from tests.pledges_admin_helpers import HOSTILE, add_campaign, add_comment, add_pledge
 from tests.test_pledges_admin_store import settings_for
 
@@ -248,3 +251,8 @@ async def test_xlsx_from_the_command_line_in_a_real_process(db, tmp_path):
     assert (entry.format, entry.filters) == ("xlsx", {"via": "cli"})
     args = build_parser().parse_args(["export", "pledges", "--guild", "5", "--format", "xlsx"])
     assert await args.func(settings_for(db.path), args) == 2  # a workbook needs --out
+
+
+@given(st.text(max_size=40))
+def test_xlsx_quotes_exactly_what_the_csv_neutralises(value):
+    assert formula_like(value) == (neutralise(value) != value)

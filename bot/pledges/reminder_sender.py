@@ -24,6 +24,7 @@ class ReminderSender:
         self.client = client
         self.db = db
         self.batch = batch
+        self.undelivered = reminders.Undelivered()
 
     async def run_once(self, now: str | None = None) -> int:
         """Try every due reminder once; the number delivered."""
@@ -62,6 +63,8 @@ class ReminderSender:
             log.info("reminder %s: not delivered by DM (%s); the member is told in the server",
                      item.id, error)
             await reminders.mark_undelivered(self.db, item, error)
+            if item.author_id is not None:
+                self.undelivered.add(item.guild_id, item.author_id)
             return
         await self.later(item, error, now)
 

@@ -44,6 +44,11 @@ JOIN pledges AS p ON p.id = r.pledge_id AND p.guild_id = r.guild_id
 WHERE r.guild_id = :guild AND p.author_id = :author AND r.state = 'undelivered'
 ORDER BY r.id
 """
+SQL_UNTOLD_MEMBERS = """
+SELECT DISTINCT r.guild_id, p.author_id FROM pledge_reminders AS r
+JOIN pledges AS p ON p.id = r.pledge_id AND p.guild_id = r.guild_id
+WHERE r.state = 'undelivered' AND p.author_id IS NOT NULL
+"""
 SQL_TOLD = "UPDATE pledge_reminders SET state = 'told' WHERE id = :id AND state = 'undelivered'"
 SQL_PENDING = ("SELECT due_at FROM pledge_reminders "
                "WHERE pledge_id = :pledge AND guild_id = :guild AND state = 'pending'")
@@ -149,3 +154,25 @@ async def untold(db: Database, guild_id: int, author_id: int) -> list[tuple[int,
 async def mark_told(db: Database, reminder_ids: list[int]) -> None:
     async with db.transaction() as conn:
         await conn.executemany(SQL_TOLD, [{"id": i} for i in reminder_ids])
+
+
+class Undelivered:
+    """The members (server, member) with a reminder their closed DMs stopped, kept in memory so
+    that answering a /pledge command costs no query for the many who have none. Filled from
+    the database when the bot starts; the sender adds to it, telling the member removes."""
+
+    def __init__(self) -> None:
+        self.members: set[tuple[int, int]] = set()
+
+    async def load(self, db: Database) -> None:
+        rows = await db.fetchall(SQL_UNTOLD_MEMBERS)
+        self.members = {(int(r["guild_id"]), int(r["author_id"])) for r in rows}
+
+    def __contains__(self, member: object) -> bool:
+        return member in self.members
+
+    def add(self, guild_id: int, author_id: int) -> None:
+        self.members.add((guild_id, author_id))
+
+    def discard(self, guild_id: int, author_id: int) -> None:
+        self.members.discard((guild_id, author_id))

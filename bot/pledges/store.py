@@ -31,7 +31,7 @@ PLEDGE_SELECT = (
 )
 
 SQL_OPEN_CAMPAIGN = """
-SELECT id, name FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL
+SELECT id, name, remind_days FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL
   AND (closes_at IS NULL OR closes_at > :now)
 """
 SQL_PLEDGE_INSERT = """
@@ -129,12 +129,13 @@ class Pledge:
 class OpenCampaign:
     id: int
     name: str
+    remind_days: int | None = None  # the reminder the pledge form offers first
 
 
 async def open_campaign_in(conn: aiosqlite.Connection, guild_id: int, now: str) -> OpenCampaign | None:
     async with conn.execute(SQL_OPEN_CAMPAIGN, {"guild": guild_id, "now": now}) as cur:
         row = await cur.fetchone()
-    return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]))
+    return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]), row["remind_days"])
 
 
 async def own_pledge(conn: aiosqlite.Connection, guild_id: int, author_id: int,
@@ -204,7 +205,8 @@ class PledgeStore:
 
     async def open_campaign(self, guild_id: int, *, now: str | None = None) -> OpenCampaign | None:
         row = await self.db.fetchone(SQL_OPEN_CAMPAIGN, {"guild": guild_id, "now": now or utc_now()})
-        return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]))
+        return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]),
+                                                     row["remind_days"])
 
     async def create(self, guild_id: int, author_id: int, draft: PledgeDraft, lang: str, *,
                      now: str | None = None) -> Pledge:
@@ -319,8 +321,10 @@ class PledgeStore:
         """Whether a withdrawn pledge's receipt should offer to restore it."""
         if pledge.active:
             return False
-        async with self.db.transaction() as conn:
-            return not await campaign_closed(conn, pledge, now or utc_now())
+        if pledge.campaign_id is None:
+            return True
+        params = {"campaign": pledge.campaign_id, "guild": pledge.guild_id, "now": now or utc_now()}
+        return await self.db.fetchone(SQL_CAMPAIGN_CLOSED, params) is None
 
     async def mine(self, guild_id: int, author_id: int, *, limit: int = 5,
                    offset: int = 0) -> tuple[list[Pledge], int]:
