@@ -41,20 +41,14 @@ SQL_INSERT = (
     "INSERT INTO campaigns (guild_id, name, opened_by, opened_at, closes_at, remind_days) "
     "VALUES (:guild, :name, :by, :now, :closes, :remind)"
 )
-# Every campaign of the server with its counts, newest first; campaign_id NULL is "none".
-SQL_LIST = """
-SELECT c.name, c.opened_at, c.closes_at, c.closed_at, c.remind_days,
-       count(p.id) AS pledges, coalesce(sum(p.status = 'withdrawn'), 0) AS withdrawn,
-       coalesce(sum(p.progress_updates > 0), 0) AS reported,
-       coalesce(sum(p.progress = 'fulfilled'), 0) AS fulfilled
-FROM campaigns AS c LEFT JOIN pledges AS p ON p.campaign_id = c.id AND p.guild_id = c.guild_id
-WHERE c.guild_id = :guild GROUP BY c.id ORDER BY c.opened_at DESC, c.id DESC
-"""
-SQL_WITHOUT = """
-SELECT count(*) AS pledges, coalesce(sum(status = 'withdrawn'), 0) AS withdrawn,
-       coalesce(sum(progress_updates > 0), 0) AS reported,
-       coalesce(sum(progress = 'fulfilled'), 0) AS fulfilled
-FROM pledges WHERE guild_id = :guild AND campaign_id IS NULL
+# Every campaign of the server, newest first, and the server's pledges counted per campaign in
+# one pass (campaign_id NULL: pledged outside any campaign).
+SQL_LIST = ("SELECT id, name, opened_at, closes_at, closed_at, remind_days FROM campaigns "
+            "WHERE guild_id = :guild ORDER BY opened_at DESC, id DESC")
+SQL_COUNTS = """
+SELECT campaign_id, count(*) AS pledges, sum(status = 'withdrawn') AS withdrawn,
+       sum(progress_updates > 0) AS reported, sum(progress = 'fulfilled') AS fulfilled
+FROM pledges WHERE guild_id = :guild GROUP BY campaign_id
 """
 SQL_CLOSE = "UPDATE campaigns SET closed_at = :now WHERE id = :id AND guild_id = :guild"
 
@@ -168,13 +162,14 @@ async def names(db: Database, guild_id: int, query: str = "", limit: int = 25) -
 
 async def listing(db: Database, guild_id: int) -> tuple[list[Listed], Counts]:
     """Every campaign of this server with its counts, and the counts of pledges in none."""
-    rows = await db.fetchall(SQL_LIST, {"guild": guild_id})
+    counts = {row["campaign_id"]: Counts(row["pledges"], row["withdrawn"], row["reported"],
+                                         row["fulfilled"])
+              for row in await db.fetchall(SQL_COUNTS, {"guild": guild_id})}
+    none = Counts(0, 0, 0, 0)
     listed = [Listed(r["name"], r["opened_at"], r["closes_at"], r["closed_at"], r["remind_days"],
-                     Counts(r["pledges"], r["withdrawn"], r["reported"], r["fulfilled"]))
-              for r in rows]
-    row = await db.fetchone(SQL_WITHOUT, {"guild": guild_id})
-    assert row is not None
-    return listed, Counts(row["pledges"], row["withdrawn"], row["reported"], row["fulfilled"])
+                     counts.get(r["id"], none))
+              for r in await db.fetchall(SQL_LIST, {"guild": guild_id})]
+    return listed, counts.get(None, none)
 
 
 async def _fetch_open(conn: aiosqlite.Connection, guild_id: int) -> Campaign | None:

@@ -46,8 +46,9 @@ def receipt(pledge: Pledge, lang: str, title_key: str, topics: TopicSource, *,
     embed.add_field(name=t("pledges.field.topic", lang), value=topics.title(pledge.topic, lang))
     embed.add_field(name=t("pledges.field.campaign", lang), value=fit(campaign_text(pledge, lang),
                                                                       1024))
-    embed.add_field(name=t("pledges.field.progress", lang), value=progress_text(pledge, lang),
-                    inline=False)
+    if pledge.progress is not None:  # a new pledge has none yet: its Report progress button says so
+        embed.add_field(name=t("pledges.field.progress", lang), value=progress_text(pledge, lang),
+                        inline=False)
     if note:
         embed.add_field(name=t("pledges.field.note", lang), value=fit(note, NOTE_SNIPPET),
                         inline=False)

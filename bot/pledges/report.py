@@ -16,8 +16,9 @@ from babel.numbers import format_decimal
 from bot.i18n import t
 from bot.storage import Database
 
-# The campaign filter: `:campaign` NULL means every pledge of the server. Both queries read
-# only the pledges_report index (see migration 5).
+# The campaign filter: `:campaign` NULL means every pledge of the server. Two passes over the
+# server's rows (0.4 s for 100,000); a covering index made them 0.15 s but cost every pledge
+# written in a burst more than the report saved, so there is none.
 WHERE = "guild_id = :guild AND (:campaign IS NULL OR campaign_id = :campaign)"
 SQL_GROUPS = (f"SELECT status, region, topic, progress, count(*) AS n, "
               f"sum(progress_updates) AS updates, sum(progress_updates > 0) AS reported "

@@ -66,10 +66,6 @@ DROP TABLE pledges;
 ALTER TABLE pledges_v5 RENAME TO pledges;
 CREATE INDEX pledges_guild_author ON pledges (guild_id, author_id);
 CREATE INDEX pledges_guild_created ON pledges (guild_id, created_at);
-CREATE INDEX pledges_campaign ON pledges (campaign_id);
--- covers the campaign report's queries, in their GROUP BY order: no table reads, no sorting
-CREATE INDEX pledges_report ON pledges (guild_id, status, region, topic, progress, campaign_id,
-                                        created_at, progress_updates);
 CREATE TRIGGER pledges_number AFTER INSERT ON pledges WHEN new.number IS NULL BEGIN
     INSERT INTO record_numbers (guild_id, kind, last)
     VALUES (new.guild_id, 'pledge', (SELECT floor FROM record_number_floor WHERE kind = 'pledge') + 1)
