@@ -16,15 +16,14 @@ from babel.numbers import format_decimal
 from bot.i18n import t
 from bot.storage import Database
 
-# The campaign filter: `:campaign` NULL means every pledge of the server. Two passes over the
-# server's rows (0.4 s for 100,000); a covering index made them 0.15 s but cost every pledge
-# written in a burst more than the report saved, so there is none.
+# The campaign filter: `:campaign` NULL means every pledge of the server. One pass over the
+# server's rows (0.3 s for 100,000), grouped finely enough to give every chart: the groups are
+# never more than the pledges, and usually far fewer.
 WHERE = "guild_id = :guild AND (:campaign IS NULL OR campaign_id = :campaign)"
-SQL_GROUPS = (f"SELECT status, region, topic, progress, count(*) AS n, "
-              f"sum(progress_updates) AS updates, sum(progress_updates > 0) AS reported "
-              f"FROM pledges WHERE {WHERE} GROUP BY status, region, topic, progress")
-SQL_DAYS = (f"SELECT substr(created_at, 1, 10) AS day, count(*) AS n FROM pledges "
-            f"WHERE {WHERE} AND status = 'active' GROUP BY day ORDER BY day")
+SQL_GROUPS = (f"SELECT status, region, topic, progress, substr(created_at, 1, 10) AS day, "
+              f"count(*) AS n, sum(progress_updates) AS updates, "
+              f"sum(progress_updates > 0) AS reported "
+              f"FROM pledges WHERE {WHERE} GROUP BY status, region, topic, progress, day")
 
 
 @dataclass(slots=True)
@@ -52,6 +51,7 @@ async def gather(db: Database, guild_id: int, campaign_id: int | None = None,
                  campaign: str | None = None) -> ReportData:
     params = {"guild": guild_id, "campaign": campaign_id}
     data = ReportData(campaign)
+    days: Counter[str] = Counter()
     for row in await db.fetchall(SQL_GROUPS, params):
         data.total += row["n"]
         data.updates += row["updates"]
@@ -62,12 +62,17 @@ async def gather(db: Database, guild_id: int, campaign_id: int | None = None,
         data.by_region[row["region"]] += row["n"]
         data.by_topic[row["topic"]] += row["n"]
         data.by_progress[row["progress"]] += row["n"]
-    for row in await db.fetchall(SQL_DAYS, params):
-        try:
-            data.by_day.append((date.fromisoformat(row["day"]), row["n"]))
-        except ValueError:
-            continue  # a row written some other way than ISO 8601: not placed in time
+        days[row["day"]] += row["n"]
+    data.by_day = sorted((day, n) for day, n in ((_day(d), n) for d, n in days.items()) if day)
     return data
+
+
+def _day(text: str | None) -> date | None:
+    """A pledge's day, or None for a time written some other way (it is not placed in time)."""
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return None
 
 
 def number(value: int, lang: str) -> str:
