@@ -13,12 +13,13 @@ is written in a worker thread, as the bot does.
 Targets: export time within 2x of sqlite3; peak memory for 100k rows about that of 10k; the
 report under 2 s for 100k pledges.
 
-Measured on the shared 2-core machine (load average about 5): CSV 0.8 s for 100,000 pledges
-(0.8x sqlite3's own), flat memory; the report 0.55-0.9 s warm (0.4-0.6 s of SQL, 0.17-0.27 s of
-PNG), 2.2 s for the very first one in a fresh process (matplotlib's import and fonts: the bot
-loads them in a thread at start, so moderators get the warm figure); Excel 21.6 s, about 20x
-the CSV (XlsxWriter's Python costs about 10 us a cell), with the bot's event loop at most 43 ms
-late meanwhile since the workbook is written in a worker thread.
+Measured on the shared 2-core machine (load average 3 to 5): CSV 0.75-0.8 s for 100,000
+pledges (0.8-1.4x sqlite3's own), flat memory; the report 0.85-1.2 s (0.3-0.8 s of SQL, 0.2-0.45 s
+of PNG), 2.2-2.7 s for the first one after the bot starts (matplotlib's import and fonts; loading
+them ahead in a thread was tried and dropped: it held the GIL for two seconds at start, when a
+burst of pledges matters more); Excel 18-22 s, about 20x the CSV (XlsxWriter's Python costs
+about 10 us a cell), with the bot's event loop at most 43-50 ms late meanwhile since the
+workbook is written in a worker thread.
 """
 
 from __future__ import annotations
@@ -221,8 +222,7 @@ def report_benchmark(db: Path) -> None:
     cold, warm = runs[0], min(runs[1:], key=lambda r: r[0] + r[1])
     print(f"   {int(cold[3]):,} active pledges charted; PNG {int(cold[2]) / 1024:.0f} KiB")
     print(f"   cold: {cold[0]:.3f} s SQL + {cold[1]:.3f} s PNG = {cold[0] + cold[1]:.3f} s "
-          f"(first report of a fresh process; the bot warms the charts up at start; the child "
-          f"process, imports included: {whole:.1f} s)")
+          f"(the first report after start; the child process, imports included: {whole:.1f} s)")
     print(f"   warm: {warm[0]:.3f} s SQL + {warm[1]:.3f} s PNG = {warm[0] + warm[1]:.3f} s "
           f"(target < 2 s)")
 

@@ -24,7 +24,7 @@ from bot.i18n import lang_of, t
 from bot.permissions import ModeratorGroup, is_moderator
 from bot.pledges import audit, campaigns, report
 from bot.pledges.admin_render import audit_line, campaigns_embed, stats_embed
-from bot.pledges.charts import render_png, warm_up
+from bot.pledges.charts import render_png
 from bot.pledges.cli import cli_command
 from bot.pledges.delivery import produce
 from bot.pledges.export import FORMATS, ExportRequest, Format
@@ -60,11 +60,6 @@ class PledgesAdmin(commands.Cog):
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
         self.topics = TopicSource(bot)
-        self.warming: asyncio.Task[None] | None = None
-
-    async def cog_load(self) -> None:
-        if self.bot.background_tasks:  # not in tests, which start many bots
-            self.warming = asyncio.create_task(asyncio.to_thread(warm_up), name="charts-warm-up")
 
     async def find_campaign(self, guild_id: int, name: str | None) -> campaigns.Campaign | None:
         if name is None:

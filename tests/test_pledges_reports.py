@@ -257,10 +257,3 @@ async def test_xlsx_from_the_command_line_in_a_real_process(db, tmp_path):
 def test_xlsx_quotes_exactly_what_the_csv_neutralises(value):
     assert formula_like(value) == (neutralise(value) != value)
 
-
-def test_the_charts_warm_up_draws_an_empty_report():
-    """What the bot runs at start so the first report is as quick as the next ones."""
-    from bot.pledges.charts import warm_up
-
-    warm_up()
-    assert render_png(report.ReportData(None), "es", {}).startswith(PNG_SIGNATURE)

@@ -10,7 +10,6 @@ Babel from CLDR data).
 from __future__ import annotations
 
 import io
-import logging
 import warnings
 from collections.abc import Mapping
 from datetime import date, timedelta
@@ -23,7 +22,6 @@ from bot.pledges.progress import STATUSES
 from bot.pledges.report import ReportData, number
 from bot.regions import PLEDGE_REGIONS, region_label
 
-log = logging.getLogger(__name__)
 # Okabe & Ito (2008), "Color Universal Design"
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
              "#000000")
@@ -145,11 +143,3 @@ def render_png(data: ReportData, lang: str, topic_titles: Mapping[str, str], *,
         figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
-
-def warm_up() -> None:
-    """Import matplotlib and load its fonts ahead of the first report (about a second), so a
-    moderator's first /pledges report costs what the later ones do. Blocking: run in a thread."""
-    try:
-        render_png(ReportData(None), "en", {})
-    except Exception:  # the report itself will say what is wrong, to whoever asks for one
-        log.warning("could not prepare the report charts", exc_info=True)
