@@ -13,13 +13,13 @@ is written in a worker thread, as the bot does.
 Targets: export time within 2x of sqlite3; peak memory for 100k rows about that of 10k; the
 report under 2 s for 100k pledges.
 
-Measured on the shared 2-core machine (load average 3 to 5): CSV 0.75-0.8 s for 100,000
-pledges (0.8-1.4x sqlite3's own), flat memory; the report 0.85-1.2 s (0.3-0.8 s of SQL, 0.2-0.45 s
-of PNG), 2.2-2.7 s for the first one after the bot starts (matplotlib's import and fonts; loading
-them ahead in a thread was tried and dropped: it held the GIL for two seconds at start, when a
-burst of pledges matters more); Excel 18-22 s, about 20x the CSV (XlsxWriter's Python costs
-about 10 us a cell), with the bot's event loop at most 43-50 ms late meanwhile since the
-workbook is written in a worker thread.
+Measured on the shared 2-core machine (load average 3 to 5): CSV 0.5-0.8 s for 100,000
+pledges (0.8-1.5x sqlite3's own), flat memory; the report 0.45-1.2 s (0.27-0.8 s of SQL,
+0.18-0.45 s of PNG), 1.1-2.7 s for the first one after the bot starts (matplotlib's import and
+fonts; loading them ahead in a thread was tried and dropped: it held the GIL for two seconds at
+start, when a burst of pledges matters more); Excel 18-22 s, 20-38x the CSV (XlsxWriter's
+Python costs about 10 us a cell), with the bot's event loop at most 43-162 ms late meanwhile
+since the workbook is written in a worker thread.
 """
 
 from __future__ import annotations
