@@ -48,6 +48,10 @@ class CoalitionBot(commands.Bot):
         sync_commands: bool = True,
         background_tasks: bool = True,
     ) -> None:
+        # The bot never joins voice: discord.py's notice about missing voice libraries would
+        # only send an operator looking for a problem that is not there.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -66,6 +70,7 @@ class CoalitionBot(commands.Bot):
         # Pollers and posters start only when this is on; tests drive them by hand.
         self.background_tasks = background_tasks
         self.failed_extensions: dict[str, BaseException] = {}
+        self.started_at = discord.utils.utcnow()  # for /status
 
     async def setup_hook(self) -> None:
         for name in self.extension_names:
@@ -114,3 +119,8 @@ class CoalitionBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        for guild in self.guilds:  # the ids operators pass to `coalition-bot export --guild`
+            log.info("server %s: %s", guild.id, guild.name)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("added to server %s: %s", guild.id, guild.name)

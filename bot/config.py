@@ -6,7 +6,6 @@ variable, so an operator never has to read a traceback to fix a typo.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,10 +14,13 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from bot.logs import LOG_FORMATS
+
 DEFAULT_DB = Path("state") / "coalition.sqlite3"
 DEFAULT_API_BASE = "https://discord.com/api/v10"
 DEFAULT_GATEWAY = "wss://gateway.discord.gg/"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_BACKUP_HOURS = 24.0
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,14 @@ class Settings:
     # server's moderators can add feeds, and must not reach the bot's own network through them.
     # The tests and the local console turn it on (their feeds are on 127.0.0.1).
     allow_private_feeds: bool = False
+    log_format: str = "text"
+    # Hours between automatic backups while the bot runs; 0 turns them off.
+    backup_hours: float = DEFAULT_BACKUP_HOURS
+
+    @property
+    def backup_dir(self) -> Path:
+        """Automatic backups sit next to the database, on the same disk and permissions."""
+        return self.db_path.parent / "backups"
 
     @classmethod
     def from_env(
@@ -61,6 +71,8 @@ class Settings:
             data_dir=_data_dir(merged.get("COALITION_DATA_DIR")),
             allow_private_feeds=_flag("COALITION_ALLOW_PRIVATE_FEEDS",
                                       merged.get("COALITION_ALLOW_PRIVATE_FEEDS")),
+            log_format=_log_format(merged.get("LOG_FORMAT"), journal="JOURNAL_STREAM" in merged),
+            backup_hours=_backup_hours(merged.get("COALITION_BACKUP_HOURS")),
         )
 
 
@@ -98,7 +110,7 @@ def _snowflake(name: str, value: str | None) -> int | None:
         return None
     assert value is not None
     text = value.strip()
-    if not text.isdigit() or not 15 <= len(text) <= 21:
+    if not (text.isascii() and text.isdecimal()) or not 15 <= len(text) <= 21:  # not "²"
         raise ConfigError(f"{name}: expected a Discord server id (digits only), got {value!r}")
     return int(text)
 
@@ -141,10 +153,26 @@ def _data_dir(value: str | None) -> Path:
     return path
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-    )
-    logging.getLogger("discord.http").setLevel(max(logging.WARNING, logging.getLevelName(level)))
-    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, logging.getLevelName(level)))
+def _log_format(value: str | None, *, journal: bool) -> str:
+    """Unset: journald's format when systemd connected our output to the journal."""
+    if _blank(value):
+        return "journal" if journal else "text"
+    assert value is not None
+    text = value.strip().lower()
+    if text not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT: expected one of {', '.join(LOG_FORMATS)}, got {value!r}")
+    return text
+
+
+def _backup_hours(value: str | None) -> float:
+    if _blank(value):
+        return DEFAULT_BACKUP_HOURS
+    assert value is not None
+    try:
+        hours = float(value.strip())
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= 24 * 7:
+        raise ConfigError(f"COALITION_BACKUP_HOURS: expected hours between backups (0 to 168, "
+                          f"0 turns them off), got {value!r}")
+    return hours

@@ -6,6 +6,7 @@ setting is keyed by the server it belongs to.
 
 from __future__ import annotations
 
+from bot.options import typed_id
 from bot.storage import Database
 
 MODERATOR_ROLE = "moderator_role"
@@ -23,7 +24,7 @@ class GuildSettings:
 
     async def get_int(self, guild_id: int, key: str) -> int | None:
         value = await self.get(guild_id, key)
-        return int(value) if value is not None and value.isdigit() else None
+        return None if value is None else typed_id(value)
 
     async def set(self, guild_id: int, key: str, value: str | int | None) -> None:
         if value is None:

@@ -16,6 +16,7 @@ from discord import app_commands
 
 from bot.errors import NotModerator, UserError
 from bot.i18n import lang_of, t
+from bot.options import check_options, leaf_options
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,20 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, st
     return t("core.error.unexpected", lang, ref=reference), reference
 
 
+def check_interaction(interaction: discord.Interaction[Any]) -> None:
+    """UserError when a slash command's options are not what its declaration allows."""
+    if interaction.type not in (discord.InteractionType.application_command,
+                                discord.InteractionType.autocomplete):
+        return
+    data = interaction.data
+    if not isinstance(data, dict) or data.get("type", 1) != 1:
+        return  # context menus carry no options
+    options = leaf_options(data)
+    command = interaction.command
+    if isinstance(command, app_commands.Command):
+        check_options(options, {p.display_name: p for p in command.parameters})
+
+
 async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
     """Respond, or follow up when the interaction was already answered or deferred."""
     try:
@@ -56,6 +71,22 @@ async def send_ephemeral(interaction: discord.Interaction[Any], text: str) -> No
 
 
 class CoalitionTree(app_commands.CommandTree[Any]):
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Option values are checked before discord.py reads them (see bot.options): a value a
+        client could not have sent gets a clear answer, never a failure inside the library."""
+        try:
+            check_interaction(interaction)
+        except UserError as error:
+            log.info("refused the options of interaction %s (guild %s): %s", interaction.id,
+                     interaction.guild_id, error.key)
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                text, _ = message_for(error, lang_of(interaction))
+                await send_ephemeral(interaction, text)
+            return False
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:

@@ -7,6 +7,7 @@ member's own language (`lang_of`), with buttons for the other two.
 from __future__ import annotations
 
 import discord
+from babel.lists import format_list
 from discord import app_commands
 from discord.ext import commands
 
@@ -41,7 +42,7 @@ class Ask(commands.Cog):
         lang = lang_of(interaction)
         text = clean_question(str(question))
         if len(str(question)) > MAX_QUESTION:
-            raise UserError("kb.ask.too_long", max=MAX_QUESTION)
+            raise UserError("kb.ask.too_long", count=MAX_QUESTION)
         if not words(text):
             raise UserError("kb.ask.empty")
         answer = self.kb.ask(text)
@@ -58,13 +59,10 @@ class Ask(commands.Cog):
         noted = False
         if interaction.guild_id is not None:
             noted = await self.gaps.record(interaction.guild_id, text, lang)
-        closest = [self.kb.topics[h.slug] for h in answer.hits]
-        lines = [t("kb.ask.unknown", lang)]
-        if noted:
-            lines.append(t("kb.ask.noted", lang))
-        lines.append(t("kb.ask.closest" if closest else "kb.ask.browse", lang))
+        closest = [self.kb.topics[h.slug] for h in answer.hits if h.slug in self.kb.topics]
         await interaction.response.send_message(
-            "\n".join(lines), view=suggestions_view(closest, lang), ephemeral=True)
+            refusal(lang, answer.missing, closest, noted=noted),
+            view=suggestions_view(closest, lang), ephemeral=True)
 
     @app_commands.command(name="topic", description="Show one topic from the knowledge base")
     @app_commands.describe(name="The topic (start typing to search)",
@@ -104,6 +102,25 @@ class Ask(commands.Cog):
         folded = fold(" ".join(name.split()))
         return next((found for found in self.kb.topics.values()
                      if any(fold(text.title) == folded for text in found.text.values())), None)
+
+
+def refusal(lang: str, missing: tuple[str, ...], closest: list[Topic], *, noted: bool) -> str:
+    """Why there is no answer: what the question names that no topic covers, or that none
+    is sure enough; then where to look instead."""
+    lines = []
+    if missing:
+        shown = [discord.utils.escape_markdown(clip(word, 60)) for word in missing[:5]]
+        lines.append(t("kb.ask.missing", lang, missing=format_list(shown, locale=lang)))
+    else:
+        lines.append(t("kb.ask.unknown", lang))
+    if noted:
+        lines.append(t("kb.ask.noted", lang))
+    if missing and closest:
+        title = discord.utils.escape_markdown(closest[0].title(lang))
+        lines.append(t("kb.ask.closest_one", lang, title=title))
+    else:
+        lines.append(t("kb.ask.closest" if closest else "kb.ask.browse", lang))
+    return "\n".join(lines)
 
 
 async def setup(bot: CoalitionBot) -> None:

@@ -10,11 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channel_access import require
 from bot.client import CoalitionBot
 from bot.digest.poster import DAYS, DIGEST_CHANNEL, DIGEST_DAY
 from bot.errors import UserError
 from bot.guild_settings import MODERATOR_ROLE
 from bot.i18n import choice_name, lang_of, t
+from bot.options import typed_id
 from bot.permissions import ModeratorGroup
 from bot.regions import REGIONS, region_choices, region_label
 from bot.resources.errors import user_error
@@ -53,6 +55,7 @@ class Config(commands.Cog):
     async def announcements(self, interaction: Interaction, channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "announcements", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, ANNOUNCEMENTS_CHANNEL, channel_id)
         await self.channel_changed(interaction.guild_id)
         await self.done(interaction, "config.announcements.done", channel=f"<#{channel_id}>")
@@ -69,6 +72,8 @@ class Config(commands.Cog):
         except InvalidField as exc:
             raise user_error(exc) from exc
         channel_id = None if channel is None else own_channel(interaction, channel)
+        if channel_id is not None:
+            require(interaction, channel_id, "announcements", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, region_channel_key(region),
                                           channel_id)
         await self.channel_changed(interaction.guild_id)
@@ -102,6 +107,7 @@ class Config(commands.Cog):
                                  channel: discord.TextChannel) -> None:
         assert interaction.guild_id is not None
         channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "notices", lang_of(interaction))
         await self.bot.guild_settings.set(interaction.guild_id, MODERATORS_CHANNEL, channel_id)
         await self.done(interaction, "config.moderators.done", channel=f"<#{channel_id}>")
 
@@ -130,6 +136,7 @@ class Config(commands.Cog):
             await self.done(interaction, "config.digest.off")
             return
         channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "announcements", lang_of(interaction))  # an embed
         await self.bot.guild_settings.set(interaction.guild_id, DIGEST_CHANNEL, channel_id)
         await self.bot.guild_settings.set(interaction.guild_id, DIGEST_DAY, DAYS.index(day))
         await self.done(interaction, "config.digest.on", channel=f"<#{channel_id}>",
@@ -150,18 +157,21 @@ class Config(commands.Cog):
                 lang: str) -> list[tuple[str, str]]:
         def channel(key: str, missing: str) -> str:
             raw = values.get(key)
-            if raw is None or not raw.isdigit():
+            if raw is None or typed_id(raw) is None:
                 return t(missing, lang)
             gone = interaction.guild is not None and interaction.guild.get_channel(int(raw)) is None
             return f"<#{raw}>" + (" " + t("config.show.deleted", lang) if gone else "")
 
         regions = [f"{region_label(r, lang)}: <#{values[region_channel_key(r)]}>"
-                   for r in REGIONS if values.get(region_channel_key(r), "").isdigit()]
+                   for r in REGIONS if typed_id(values.get(region_channel_key(r), "")) is not None]
         role = values.get(MODERATOR_ROLE)
-        waiting = t("config.show.outbox", lang, pending=counts.get("pending", 0),
-                    parked=counts.get("parked", 0), sent=counts.get("sent", 0))
+        waiting = t("config.show.outbox", lang, **{
+            state: t(f"config.show.{state}", lang, count=counts.get(state, 0))
+            for state in ("pending", "parked", "sent")})
         if counts.get("pending") and ANNOUNCEMENTS_CHANNEL not in values:
             waiting += "\n" + t("config.show.waiting_for_channel", lang)
+        if counts.get("pending") or counts.get("parked"):
+            waiting += "\n" + t("config.show.see_status", lang)
         return [
             (t("config.show.announcements", lang),
              channel(ANNOUNCEMENTS_CHANNEL, "config.show.announcements_unset")),

@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.i18n import lang_of, t
+from bot.l10n import day
 from bot.pledges import progress, reminders
 from bot.pledges.buttons import PledgeButton, ReminderButton, view_of
 from bot.pledges.forms import (
@@ -108,7 +109,7 @@ class Pledges(commands.Cog):
         pledges, total = await self.store.mine(guild_id, user_id, limit=PAGE_SIZE,
                                                offset=page * PAGE_SIZE)
         pages = page_count(total)
-        embed = discord.Embed(title=t("pledges.mine.title", lang, count=total),
+        embed = discord.Embed(title=t("pledges.mine.title", lang, total=total),
                               colour=discord.Colour.blurple())
         for pledge in pledges:
             name, value = line(pledge, lang, self.topics)
@@ -184,7 +185,7 @@ class Pledges(commands.Cog):
         wanted = None if days is None else reminders.check_days(days)
         pledge, due = await reminders.schedule_own(self.bot.db, guild_id, user_id, number, wanted)
         text = (t("pledges.remind.cancelled", lang, id=pledge.number) if due is None else
-                t("pledges.remind.set", lang, id=pledge.number, date=due[:10]))
+                t("pledges.remind.set", lang, id=pledge.number, date=day(due, lang)))
         await self.reply(interaction, guild_id, embed=discord.Embed(description=text))
 
     # --- buttons -------------------------------------------------------------------------------

@@ -85,9 +85,10 @@ class PledgesAdmin(commands.Cog):
                                                interaction.user.id, closes=day,
                                                remind_days=remind_after)
         text = (t("pledges_admin.campaign.opened", lang, name=opened.name) if day is None else
-                t("pledges_admin.campaign.opened_until", lang, name=opened.name, date=day.isoformat()))
+                t("pledges_admin.campaign.opened_until", lang, name=opened.name, date=day))
         if remind_after:
-            text += "\n" + t("pledges_admin.campaign.opened_reminder", lang, days=remind_after)
+            text += "\n" + t("pledges_admin.campaign.opened_reminder", lang,
+                                    count=remind_after)
         await interaction.response.send_message(text, ephemeral=True)
 
     @campaign.command(name="close", description="Close the open campaign (pledging goes on without it)")
@@ -173,7 +174,7 @@ class PledgesAdmin(commands.Cog):
         if not entries:
             await interaction.response.send_message(t("pledges_admin.audit.empty", lang), ephemeral=True)
             return
-        lines = [audit_line(entry, lang) for entry in entries]
+        lines = [audit_line(entry, lang, self.topics.title) for entry in entries]
         embed = discord.Embed(title=t("pledges_admin.audit.title", lang),
                               description="\n".join(lines)[:4096], colour=discord.Colour.dark_gold())
         await interaction.response.send_message(embed=embed, ephemeral=True)

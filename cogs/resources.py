@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.i18n import lang_of, t
+from bot.options import typed_id
 from bot.permissions import ModeratorGroup, is_moderator
 from bot.regions import region_choices
 from bot.resources.background import Periodic
@@ -26,7 +27,6 @@ from bot.resources.text import (
     MAX_AUTHOR,
     MAX_TITLE,
     InvalidField,
-    clean_text,
     optional_author,
     parse_published,
     required_title,
@@ -34,6 +34,7 @@ from bot.resources.text import (
     valid_region,
 )
 from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
+from bot.text import clean_text
 
 log = logging.getLogger(__name__)
 POSTER_INTERVAL = 30.0
@@ -161,8 +162,9 @@ class Resources(commands.Cog):
                      resource: app_commands.Range[str, 1, MAX_URL_LENGTH]) -> None:
         assert interaction.guild_id is not None
         guild_id = interaction.guild_id
-        if resource.strip().isdigit() and len(resource.strip()) < 19:
-            found = await self.store.get(guild_id, int(resource.strip()))
+        number = typed_id(resource)  # autocomplete sends the id; "²" is no id
+        if number is not None:
+            found = await self.store.get(guild_id, number)
         else:
             try:
                 found = await self.store.get_by_url(guild_id, canonical_url(resource))

@@ -81,11 +81,11 @@ async def test_digest_content_is_this_servers_week(world):
     [message] = posted(world)
     text = str(message["embeds"])
     assert "**2** new pledges" in text and "**2** progress updates" in text
-    assert "**1** pledges reported fulfilled" in text
+    assert "**1** pledge reported fulfilled" in text
     assert "who arrests suspects" in text and "(3×)" in text and "other server" not in text
     questions = message["embeds"][0]["fields"][1]["value"]
     assert "@\u200beveryone" in questions and "\\*art. 93\\*" in questions  # cannot ping or format
-    assert "<https://broken.example.org/rss>" in text and "4 failure(s)" in text
+    assert "<https://broken.example.org/rss>" in text and "4 failures in a row" in text
     assert message["embeds"][0]["title"] == "Weekly digest"
 
 

@@ -152,6 +152,13 @@ def add_commands(tree: app_commands.CommandTree) -> None:
         await interaction.response.send_message(f"allowed={allowed}", ephemeral=True)
 
 
+@pytest.fixture(autouse=True)
+def _answers_checked(fake: FakeDiscord) -> None:
+    """Here the fake's answers are held to the response schemas of Discord's API description, so
+    discord.py is fed what Discord really sends; a mismatch lands in `fake.errors`."""
+    fake.check_responses = True
+
+
 @dataclass
 class Tiny:
     fake: FakeDiscord

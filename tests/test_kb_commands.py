@@ -3,13 +3,14 @@
 import shutil
 
 import pytest
+from babel.dates import format_date
 
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.fakediscord.harness import Harness
 from bot.kb.gaps import GapStore
 from bot.storage import Database
-from tests.kb_eval_helpers import ROOT
+from tests.kb_eval_helpers import ROOT, TOPIC_COUNT
 
 ASK = "who chaired the cooperation session in Kampala"
 
@@ -34,9 +35,11 @@ async def test_ask_answers_publicly_with_sources_and_buttons(world):
     assert embed["author"]["name"] == ASK
     assert embed["fields"][0]["name"] == "Sources"
     assert topic.sources[0].url.split("?")[0] in embed["fields"][0]["value"]
-    assert topic.updated.isoformat() in embed["footer"]["text"]
+    assert embed["footer"]["text"] == "Facts checked on " + format_date(topic.checked, "long",
+                                                                        locale="en_US")
     ids = reply.custom_ids()
-    assert ids[:3] == ["kb:more:stocktaking:en", "kb:lang:stocktaking:fr", "kb:lang:stocktaking:es"]
+    assert ids[:4] == ["kb:more:stocktaking:en", "kb:src:stocktaking:en", "kb:lang:stocktaking:fr",
+                       "kb:lang:stocktaking:es"]
     assert 1 <= len([i for i in ids if i.startswith("kb:open:")]) <= 2
 
 
@@ -103,9 +106,9 @@ async def test_gaps_for_moderators_only_and_per_server(world):
 async def test_reload_for_moderators(world):
     refused = await world.h.slash("kb reload", user=world.member, guild_id=world.guild_id,
                                   check=False)
-    assert refused.ephemeral and "13" not in refused.text()
+    assert refused.ephemeral and str(TOPIC_COUNT) not in refused.text()
     reply = await world.h.slash("kb reload", user=world.moderator, guild_id=world.guild_id)
-    assert reply.ephemeral and "13" in reply.content
+    assert reply.ephemeral and str(TOPIC_COUNT) in reply.content
 
 
 async def test_hostile_questions(world):
@@ -138,12 +141,12 @@ async def test_question_of_the_wrong_type(world):
 async def test_topic_autocomplete(world):
     choices = await world.h.autocomplete("topic", {"name": ""}, focused="name",
                                          user=world.member, guild_id=world.guild_id)
-    assert len(choices) == 13
+    assert len(choices) == TOPIC_COUNT
     assert all(len(c["name"]) <= 100 and c["value"] in world.bot.kb.topics for c in choices)
     choices = await world.h.autocomplete("topic", {"name": "arr"}, focused="name",
                                          user=world.member, guild_id=world.guild_id, locale="fr")
-    assert choices[0]["value"] == "arrest-warrants"
-    assert choices[0]["name"] == world.bot.kb.topics["arrest-warrants"].title("fr")[:100]
+    assert choices[0]["value"] in ("arrest-warrants", "arrest-strategies")
+    assert choices[0]["name"] == world.bot.kb.topics[choices[0]["value"]].title("fr")[:100]
     huge = await world.h.autocomplete("topic", {"name": "NEAR( \"" * 1000}, focused="name",
                                       user=world.member, guild_id=world.guild_id)
     assert len(huge) <= 25
@@ -164,7 +167,7 @@ async def test_topics_menu_opens_a_topic(world):
     reply = await world.h.slash("topics", user=world.member, guild_id=world.guild_id)
     assert reply.ephemeral and reply.custom_ids() == ["kb:browse:0"]
     options = reply.components[0]["components"][0]["options"]
-    assert len(options) == 13
+    assert len(options) == TOPIC_COUNT
     opened = await world.h.click(reply, "kb:browse:0", values=["civil-society"])
     assert opened.embeds[0]["title"] == world.bot.kb.topics["civil-society"].title("en")
     crafted = await world.h.click(reply, "kb:browse:0", values=["../../etc"], check=False)
@@ -198,13 +201,13 @@ async def test_reload_reports_errors_and_keeps_serving(own_data):
     path.write_text(good.replace("\nes:\n", "\nspanish:\n"), encoding="utf-8")
     reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
     assert "pledges.yaml" in reply.content and "'es' is missing" in reply.content
-    assert "13" in reply.content
+    assert str(TOPIC_COUNT) in reply.content
     answer = await h.slash("ask", {"question": "Kampala pledges"}, user=moderator,
                            guild_id=guild_id, locale="es-ES")
     assert answer.embeds[0]["title"] == h.bot.kb.topics["pledges"].title("es")
     path.write_text(good.replace('title: "Pledges', 'title: "Renamed pledges', 1), encoding="utf-8")
     reply = await h.slash("kb reload", user=moderator, guild_id=guild_id)
-    assert "13 topics" in reply.content and "pledges.yaml" not in reply.content
+    assert f"{TOPIC_COUNT} topics" in reply.content and "pledges.yaml" not in reply.content
     shown = await h.slash("topic", {"name": "pledges"}, user=moderator, guild_id=guild_id)
     assert shown.embeds[0]["title"].startswith("Renamed pledges")
 
@@ -212,3 +215,100 @@ async def test_reload_reports_errors_and_keeps_serving(own_data):
 async def test_kb_is_on_the_bot_for_other_features(world):
     assert set(world.bot.kb.topics) >= {"pledges", "parts-9-and-10"}
     assert world.bot.get_cog("Ask").kb is world.bot.kb is world.bot.get_cog("KbAdmin").kb
+
+
+async def test_key_sources_in_the_answer_and_all_sources_behind_a_button(world):
+    topic = world.bot.kb.topics["implementing-legislation"]
+    assert len(topic.sources) > len(topic.key_sources)
+    reply = await ask(world, "art 88", locale="fr")
+    shown = reply.embeds[0]["fields"][0]["value"]
+    assert shown.count("• ") == len(topic.key_sources) <= 5
+    assert reply.embeds[0]["footer"]["text"] == "Faits vérifiés le " + format_date(
+        topic.checked, "long", locale="fr")
+    button = next(c for c in reply.components[0]["components"]
+                  if c["custom_id"] == "kb:src:implementing-legislation:fr")
+    assert button["label"] == "Toutes les sources"
+    listing = await world.h.click(reply, "kb:src:implementing-legislation:fr",
+                                  user=world.other_member, locale="en-US")
+    assert listing.ephemeral
+    embed = listing.embeds[0]
+    lines = "\n".join(f["value"] for f in embed["fields"])
+    assert lines.count("• ") == len(topic.sources)
+    assert all(s.title("fr").replace("[", "(").replace("]", ")") in lines for s in topic.sources)
+    assert embed["title"].startswith("Toutes les sources")
+    assert all(len(f["value"]) <= 1024 for f in embed["fields"])
+    assert listing.custom_ids() == []  # one page: no page buttons
+    # a British member reads the date the British way
+    british = await ask(world, "art 88", locale="en-GB")
+    assert british.embeds[0]["footer"]["text"] == "Facts checked on " + format_date(
+        topic.checked, "long", locale="en_GB")
+
+
+async def test_not_covered_names_what_is_missing_and_offers_the_closest(world):
+    reply = await ask(world, "Milosevic arrest warrant")
+    assert reply.ephemeral and not reply.embeds
+    assert "I have nothing on Milosevic" in reply.content
+    closest = reply.custom_ids()[0].split(":")[2]
+    assert closest in ("arrest-warrants", "outstanding-warrants")
+    assert world.bot.kb.topics[closest].title("en") in reply.content
+    rows = await world.db.fetchall("SELECT question FROM kb_gaps")
+    assert [r["question"] for r in rows] == ["Milosevic arrest warrant"]
+    french = await ask(world, "mandat d'arrêt contre Milosevic", locale="fr")
+    assert "Je n'ai rien sur Milosevic" in french.content and "/sujets" in french.content
+    spanish = await ask(world, "Zorglub y Milosevic orden de detención", locale="es-ES")
+    assert "No tengo nada sobre Zorglub y Milosevic" in spanish.content
+    hostile = await ask(world, "@everyone **Zorglub** <@123456789012345678> arrest warrant")
+    assert "something went wrong" not in hostile.text().lower()
+    assert "I have nothing on Zorglub" in hostile.content
+    for body in callbacks(world):
+        mentions = (body.get("data") or {}).get("allowed_mentions")
+        assert mentions in (None, {"parse": []}), mentions
+
+
+async def test_off_topic_refused_in_french_and_spanish(world):
+    for question, locale in (("une recette de gâteau au chocolat", "fr"),
+                             ("¿quién ganó el mundial de 2010?", "es-ES")):
+        reply = await ask(world, question, locale=locale)
+        assert reply.ephemeral and not reply.embeds
+
+
+def long_sourced_topic(topics, *, sources=40, without_url=0):
+    """A copy of pledges with many long-labelled sources, some without an address."""
+    path = topics / "pledges.yaml"
+    text = path.read_text(encoding="utf-8")
+    label = "A long source label about the Kampala pledges, number {n}, " + "x" * 200
+    block = "".join(
+        f'  - title: {{en: "{label.format(n=n)}", fr: "Source {n}", es: "Fuente {n}"}}\n'
+        + (f'    url: "https://www.icc-cpi.int/doc/{n}"\n' if n >= without_url else "")
+        + ("    key: true\n" if n < 2 else "")
+        for n in range(sources))
+    start, end = text.index("\nsources:\n") + 1, text.index("\nen:\n") + 1
+    path.write_text(text[:start] + "sources:\n" + block + text[end:], encoding="utf-8")
+
+
+async def test_all_sources_turn_pages_and_plain_labels(own_data):
+    h, guild_id, moderator, topics = own_data
+    long_sourced_topic(topics, without_url=1)
+    reloaded = await h.slash("kb reload", user=moderator, guild_id=guild_id)
+    assert "problem" not in reloaded.content
+    answer = await h.slash("topic", {"name": "pledges"}, user=moderator, guild_id=guild_id)
+    key = answer.embeds[0]["fields"][0]["value"]
+    assert key.startswith("• A long source label") and "](" not in key.splitlines()[0]
+    assert "](https://www.icc-cpi.int/doc/1)" in key
+    first = await h.click(answer, "kb:src:pledges:en", user=moderator)
+    assert first.ephemeral and first.custom_ids() == ["kb:src:pledges:en:2"]
+    assert first.embeds[0]["footer"]["text"].startswith("Page 1 of ")
+    pages = int(first.embeds[0]["footer"]["text"].split(" of ")[1].split(" ")[0])
+    assert pages >= 2
+    seen = [f["value"] for f in first.embeds[0]["fields"]]
+    current = first
+    for number in range(2, pages + 1):
+        current = await h.click(current, f"kb:src:pledges:en:{number}", user=moderator)
+        assert current.embeds[0]["footer"]["text"].startswith(f"Page {number} of {pages}")
+        seen += [f["value"] for f in current.embeds[0]["fields"]]
+        total = sum(len(f["value"]) + len(f["name"]) for f in current.embeds[0]["fields"])
+        assert total < 6000
+    assert f"kb:src:pledges:en:{pages - 1}" in current.custom_ids()
+    assert "\n".join(seen).count("• ") == 40
+    spanish = await h.click(answer, "kb:src:pledges:en", user=moderator, locale="es-ES")
+    assert "Fuente" not in spanish.text()  # the list is in the answer's language

@@ -32,6 +32,7 @@ NOW = "2024-06-01T12:00:00Z"
     ("  Kampala\n2010  ", "Kampala 2010"),
     ("Review\x00 Conference\x07", "Review Conference"),
     ("\u202eevil\u202c name", "evil name"),
+    ("\u2067drive\u2069\u200f 2025\u061c", "drive 2025"),
     ("@everyone <@123>", "@everyone <@123>"),
     ("Conférence de révision 🇺🇬", "Conférence de révision 🇺🇬"),
     ("x" * 100, "x" * 100),
@@ -43,6 +44,8 @@ async def test_campaign_names_are_cleaned(raw, clean):
 @pytest.mark.parametrize(("raw", "key"), [
     ("", "pledges_admin.campaign.name_empty"),
     (" \n\t\x00 ", "pledges_admin.campaign.name_empty"),
+    ("\u200b\u2060\ufeff", "pledges_admin.campaign.name_empty"),
+    ("\u202e \u3164 \u00ad", "pledges_admin.campaign.name_empty"),
     ("x" * 101, "pledges_admin.campaign.name_too_long"),
 ])
 async def test_bad_campaign_names_are_refused(raw, key):

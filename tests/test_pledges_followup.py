@@ -6,7 +6,9 @@ from hypothesis import strategies as st
 
 from bot.errors import UserError
 from bot.fakediscord.state import walk_components
+from bot.l10n import day
 from bot.pledges.progress import NOTE, clean_note
+from bot.text import BIDI_CONTROLS, is_blank
 from tests.conftest import running_bot
 from tests.test_pledges_member import FORM, make, pledge_rows
 
@@ -63,7 +65,7 @@ async def test_progress_is_kept_and_shown_everywhere(world):
     assert "Avancement de l'engagement n° 1 enregistré" in saved.text()
     assert "En cours" in saved.text() and "Bill tabled =1+1 @everyone" in saved.text()
     _, done = await update(world, number, {"progress": ["fulfilled"]})
-    assert "Fulfilled" in done.text() and "updates: 2" in done.text()
+    assert "Fulfilled" in done.text() and "2 updates" in done.text()
     history = await updates(world)
     assert [(u["status"], u["note"]) for u in history] == [
         ("in_progress", "Bill tabled =1+1 @everyone"), ("fulfilled", "")]
@@ -132,6 +134,17 @@ async def test_blank_note_is_no_note_and_controls_are_removed(world):
     assert [u["note"] for u in await updates(world)] == ["", "ab\nc"]
 
 
+async def test_invisible_note_is_refused_and_bidi_controls_are_removed(world):
+    number = await pledge_number(world)
+    for invisible in ("\u200b\u200b", "\u3164", " \u2800 \ufe0f "):
+        _, reply = await update(world, number, {"progress_note": invisible}, check=False)
+        assert "no visible text" in reply.text() and reply.ephemeral
+    assert await updates(world) == []
+    await update(world, number, {"progress_note": "\u202eBill\u2066 tabled\u200f"})
+    await update(world, number, {"progress_note": "\u202e\u2066"})  # nothing else: no note
+    assert [u["note"] for u in await updates(world)] == ["Bill tabled", ""]
+
+
 @given(st.text(max_size=700))
 def test_note_cleaning_never_stores_controls_or_too_much(value):
     refused, note = None, ""
@@ -142,6 +155,8 @@ def test_note_cleaning_never_stores_controls_or_too_much(value):
     assert refused in (None, "pledges.error.note_too_long", "pledges.error.note_empty")
     assert len(note) <= NOTE.limit and note == note.strip()
     assert not any(ord(c) < 32 and c != "\n" for c in note)
+    assert not set(note) & set(BIDI_CONTROLS)
+    assert note == "" or not is_blank(note)
 
 
 # --- withdraw and restore ------------------------------------------------------------------
@@ -255,11 +270,11 @@ async def test_remind_days_cancel_and_campaign_default(world):
     submitted = await world.h.submit_modal(opened, {**FORM, "remind": ["14"]}, user=world.member)
     number = (await pledge_rows(world))[0]["number"]
     [at_pledge_time] = await reminders_rows(world)
-    assert at_pledge_time["due_at"][:10] in submitted.text()
+    assert day(at_pledge_time["due_at"], "en") in submitted.text()
     reply = await world.h.slash("pledge remind", {"id": number}, user=world.member)
     first, second = await reminders_rows(world)
     assert (first["state"], second["state"]) == ("cancelled", "pending")  # replaced, not added
-    assert second["due_at"][:10] in reply.text()
+    assert day(second["due_at"], "en") in reply.text()
     cancelled = await world.h.slash("pledge remind", {"id": number, "days": 0}, user=world.member)
     assert "No reminder" in cancelled.text()
     assert [r["state"] for r in await reminders_rows(world)] == ["cancelled", "cancelled"]

@@ -73,9 +73,12 @@ async def test_pledge_is_kept_even_if_the_receipt_cannot_be_delivered(world):
 
 
 @pytest.mark.parametrize(("values", "fragment"), [
-    ({"pledge_text": "x" * 5000}, "5000"),
+    ({"pledge_text": "x" * 5000}, "5,000"),
     ({"pledge_text": "   \n\t "}, "empty"),
     ({"pledge_text": "\x00\x1b\x07"}, "empty"),
+    ({"pledge_text": "\u200b\u200c\u200d\u2060\ufeff\u00ad"}, "empty"),
+    ({"pledge_text": "\u202e\u2066 \u3164\n\u2800"}, "empty"),
+    ({"on_behalf_of": "\u200b\u200f\u061c"}, "on whose behalf"),
     ({"on_behalf_of": "y" * 201}, "201"),
     ({"region": ["mars"]}, "regions"),
     ({"region": ["europe", "africa"]}, "regions"),
@@ -95,6 +98,13 @@ async def test_control_characters_removed_and_text_trimmed(world):
     await make(world, values={"pledge_text": "  a\x00b\r\nc\x1bd  ", "on_behalf_of": "\tONG\x7f "})
     row = (await pledge_rows(world))[0]
     assert (row["text"], row["on_behalf_of"]) == ("ab\ncd", "ONG")
+
+
+async def test_bidirectional_controls_never_reach_the_database(world):
+    await make(world, values={"pledge_text": "\u202egnirts\u202c ok \u2067مرحبا\u2069",
+                              "on_behalf_of": "\u200fONG\u200e"})
+    row = (await pledge_rows(world))[0]
+    assert (row["text"], row["on_behalf_of"]) == ("gnirts ok مرحبا", "ONG")
 
 
 async def test_hand_written_payload_with_wrong_types_is_refused(world):

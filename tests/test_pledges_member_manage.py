@@ -135,10 +135,14 @@ async def test_other_members_and_servers_get_the_same_not_found(world):
 
 
 async def test_out_of_range_and_negative_ids_are_not_found(world):
-    for value in (0, -5, 2**63, 10**30):
+    for value in (0, -5, 2**53):
         reply = await world.h.slash("pledge withdraw", {"id": value}, user=world.member,
                                     check=False)
         assert "no pledge number" in reply.text(), value
+    for value in (2**53 + 1, 2**63, 10**30):  # past Discord's integer options, past SQLite's
+        reply = await world.h.slash("pledge withdraw", {"id": value}, user=world.member,
+                                    check=False)
+        assert "out of range" in reply.text(), value
 
 
 async def test_receipt_buttons_work_after_a_restart(world):

@@ -18,8 +18,8 @@ from bot.pledges.text import (
     check_topic,
     checked_id,
     clean,
-    strip_controls,
 )
+from bot.text import strip_controls
 
 G, OTHER_G = 111, 222
 ANA, BRUNO = 1001, 1002
@@ -37,20 +37,39 @@ async def open_campaign(db, guild, name, *, closes_at=None, closed_at=None):
 # --- text cleaning ---------------------------------------------------------------------------
 
 def test_clean_trims_normalises_and_keeps_unicode_exactly():
-    text = "  \u202bمرحبا\u202c 👩🏽\u200d⚖️ ñ <@123> @everyone =HYPERLINK(\"x\")\r\nline2\r  "
+    text = "  مرحبا 👩🏽\u200d⚖️ ñ\u00ad <@123> @everyone =HYPERLINK(\"x\")\r\nline2\r  "
     assert clean(text, PLEDGE_TEXT) == (
-        "\u202bمرحبا\u202c 👩🏽\u200d⚖️ ñ <@123> @everyone =HYPERLINK(\"x\")\nline2")
+        "مرحبا 👩🏽\u200d⚖️ ñ\u00ad <@123> @everyone =HYPERLINK(\"x\")\nline2")
+
+
+def test_clean_removes_bidirectional_controls():
+    text = "\u202bمرحبا\u202c \u202eevil\u202c \u2066x\u2069\u200e\u200f\u061c."
+    assert clean(text, PLEDGE_TEXT) == "مرحبا evil x."
+
+
+@pytest.mark.parametrize("field", [PLEDGE_TEXT, ON_BEHALF_OF, COMMENT_TEXT])
+@pytest.mark.parametrize("value", [
+    "\u200b", "\u200b\u200c\u200d\u2060\ufeff\u00ad", " \u200b\n\u2063 ", "\u202e\u202c",
+    "\u3164\u115f", "\u2800", "\ufe0f\u034f", "\U000e0041\U000e007f", "\u180e\u2028\u3000",
+])
+def test_invisible_only_text_is_refused_like_empty_text(field, value):
+    with pytest.raises(UserError) as caught:
+        clean(value, field)
+    assert caught.value.key == field.empty_key
 
 
 def test_clean_strips_control_characters_and_lone_surrogates():
     assert clean("a\x00b\x1b[31mc\td\x7fe\ud800f\nok", PLEDGE_TEXT) == "ab[31mcdef\nok"
 
 
-def test_strip_controls_removes_exactly_the_control_and_surrogate_categories():
-    """Every code point: removed iff Unicode calls it Cc or Cs (newline excepted)."""
+def test_strip_controls_removes_exactly_the_control_surrogate_and_bidi_characters():
+    """Every code point: removed iff Unicode calls it Cc or Cs (newline excepted) or it is one
+    of the twelve bidirectional controls."""
     every = "".join(chr(c) for c in range(0x110000))
-    expected = "".join(ch for ch in every
-                       if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    bidi = {"\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)),
+            *map(chr, range(0x2066, 0x206A))}
+    expected = "".join(ch for ch in every if ch == "\n" or (
+        unicodedata.category(ch) not in ("Cc", "Cs") and ch not in bidi))
     assert strip_controls(every.replace("\r", "")) == expected
 
 
@@ -67,7 +86,7 @@ def test_clean_enforces_limits_after_cleaning():
     with pytest.raises(UserError) as caught:
         clean("x" * 1501, COMMENT_TEXT)
     assert caught.value.key == "comments.error.too_long"
-    assert caught.value.kwargs == {"limit": 1500, "length": 1501}
+    assert caught.value.kwargs == {"limit": 1500, "count": 1501}
 
 
 def test_region_topic_and_id_validation():

@@ -57,9 +57,9 @@ async def test_campaign_list_with_counts_for_this_server_only(world):
     text = reply.text()
     assert reply.ephemeral and "Elsewhere" not in text
     assert text.index("Spring 2024") < text.index("Kampala 2010")  # newest first
-    assert "Spring 2024** · open · 4 pledge(s), 1 withdrawn, 2 with progress reported, 1 fulfilled" in text
-    assert "Kampala 2010** · closed 2010-06-11 · 0 pledge(s)" in text
-    assert "Outside any campaign:* 1 pledge(s), 0 withdrawn, 1 with progress reported" in text
+    assert "Spring 2024** · open · 4 pledges, 1 withdrawn, 2 with progress reported, 1 fulfilled" in text
+    assert "Kampala 2010** · closed June 11, 2010 · 0 pledges" in text
+    assert "Outside any campaign:* 1 pledge, 0 withdrawn, 1 with progress reported" in text
     french = await world.h.slash("pledges campaign list", {}, user=world.moderator, locale="fr")
     assert "Hors campagne" in french.text() and "ouverte" in french.text()
     refused = await world.h.slash("pledges campaign list", {}, user=world.member, check=False)
@@ -133,14 +133,14 @@ async def test_slash_report_sends_the_chart_and_a_localized_summary(world):
     assert name == f"pledges-report-{world.guild_id}.png" and png.startswith(PNG_SIGNATURE)
     embed = reply.embeds[0]
     assert embed["image"]["url"] == f"attachment://{name}"
-    assert "**3** compromisos activos (1 retirados" in embed["description"]
+    assert "**3** compromisos activos (1 retirado," in embed["description"]
     everything = await world.h.slash("pledges report", {}, user=world.moderator)
     assert "**4** active pledges" in everything.embeds[0]["description"]
     unknown = await world.h.slash("pledges report", {"campaign": "Nope"}, user=world.moderator)
     assert unknown.files == [] and "no campaign called" in unknown.text()
     other_mod = world.h.moderator(world.other_guild_id, "otra")
     other = await world.h.slash("pledges report", {}, user=other_mod)
-    assert "**1** active pledges" in other.embeds[0]["description"]
+    assert "**1** active pledge (" in other.embeds[0]["description"]
     member = await world.h.slash("pledges report", {}, user=world.member, check=False)
     assert member.files == [] and "moderators" in member.text()
 

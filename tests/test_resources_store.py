@@ -9,8 +9,9 @@ import pytest
 from bot.resources.render import fit_lines
 from bot.resources.seed import SeedError, ensure_seeded, load_seed
 from bot.resources.store import NewResource, ResourceStore, fts_query, resource_nonce
-from bot.resources.text import InvalidField, clean_text, parse_published
+from bot.resources.text import InvalidField, parse_published
 from bot.resources.urls import InvalidURL, canonical_url
+from bot.text import clean_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GUILD = 111111111111111111
@@ -124,7 +125,7 @@ def test_the_shipped_seed_is_valid_and_has_the_seed_pages_items():
     hrw = seeds["Bosco Ntaganda - Wanted for War Crimes"]
     assert (hrw.author, hrw.published, hrw.kind) == ("Human Rights Watch", "2012-04-13", "video")
     assert hrw.url == "http://www.hrw.org/topic/international-justice/bosco-ntaganda"
-    stop = seeds["Stop Béchir"]
+    stop = seeds["Stop Béchir (Urgence Darfour video; the link opens the Coalition page that lists it)"]
     assert (stop.author, stop.published) == ("Urgence Darfour", "2012-04-11")
     assert stop.url.startswith("http") and stop.source == "seed"
 
@@ -164,3 +165,11 @@ def test_listings_keep_whole_lines_and_say_how_many_were_left_out():
     assert kept[-1] == f"… and {60 - (len(kept) - 1)} more."
     assert all(line in lines for line in kept[:-1])
     assert fit_lines(lines[:3], 4000, "… and {count} more.") == "\n".join(lines[:3])
+
+
+def test_a_host_longer_than_dns_allows_is_refused_before_encoding():
+    label = "".join(chr(0x4E00 + i) for i in range(64))
+    for url in (f"https://{label}.org/", "https://" + ".".join(["a" * 60] * 5) + "/"):
+        with pytest.raises(InvalidURL):
+            canonical_url(url)
+    assert canonical_url("https://" + "a" * 63 + ".org/x") == "https://" + "a" * 63 + ".org/x"

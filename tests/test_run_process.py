@@ -75,4 +75,5 @@ async def test_run_identifies_minimally_syncs_once_and_answers_help(fake, help_b
     assert code == 0, report
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert "commands unchanged since the last sync" in log
+    assert "watching the event loop: a block longer than 250 ms is logged" in log
     assert "Traceback" not in log

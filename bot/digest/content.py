@@ -14,7 +14,6 @@ import discord
 from babel.dates import format_date
 
 from bot.i18n import t
-from bot.pledges.report import number
 from bot.storage import Database
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -78,7 +77,7 @@ def _short(text: str, limit: int = SNIPPET) -> str:
 
 def _feed_line(url: str, enabled: bool, failures: int, error: str | None, lang: str) -> str:
     state = (t("digest.feed_disabled", lang) if not enabled
-             else t("digest.feed_failing", lang, failures=failures))
+             else t("digest.feed_failing", lang, count=failures))
     line = f"<{url[:200]}> · {state}"
     return line + (f" · {_short(error, 80)}" if error else "")
 
@@ -90,8 +89,10 @@ def embed(digest: Digest, lang: str) -> discord.Embed:
     body = discord.Embed(title=t("digest.title", lang), description=period,
                          colour=discord.Colour.dark_teal())
     body.add_field(name=t("digest.pledges", lang), inline=False, value=t(
-        "digest.pledges_line", lang, new=number(digest.new_pledges, lang),
-        updates=number(digest.updates, lang), fulfilled=number(digest.fulfilled, lang)))
+        "digest.pledges_line", lang,
+        new=t("digest.new_pledges", lang, count=digest.new_pledges),
+        updates=t("digest.progress_updates", lang, count=digest.updates),
+        fulfilled=t("digest.fulfilled", lang, count=digest.fulfilled)))
     questions = [t("digest.question", lang, question=_short(q), times=n)
                  for q, n in digest.questions]
     body.add_field(name=t("digest.questions", lang), inline=False,

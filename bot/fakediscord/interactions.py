@@ -117,7 +117,7 @@ class Interactions:
             errors = choices_errors(data)
             if errors:
                 raise form_error({"data": errors})
-            rec.choices = deep(data)["choices"]
+            rec.choices = deep(data.get("choices") or [])
             return None
         if kind == 9:
             errors = modal_errors(data)
@@ -134,8 +134,8 @@ class Interactions:
             raise DiscordError(404, 10008, "Unknown Message")
         return message
 
-    def _create(self, rec: InteractionRecord, data: JSON, files: list[Upload], *, flags: int,
-                allow_empty: bool = False) -> JSON:
+    def _metadata(self, rec: InteractionRecord) -> JSON:
+        """`interaction_metadata` of a message the interaction created, as Discord builds it."""
         metadata: JSON = {
             "id": str(rec.id), "type": rec.type, "user": rec.user,
             "authorizing_integration_owners": rec.payload.get("authorizing_integration_owners")
@@ -146,6 +146,29 @@ class Interactions:
             metadata["command_type"] = (rec.payload.get("data") or {}).get("type", 1)
         if rec.source_message_id is not None:
             metadata["interacted_message_id"] = str(rec.source_message_id)
+        if rec.type == 5:
+            opener = self._modal_opener(rec)
+            # A submit crafted without its opener (tests of forged input) still gets the field
+            # Discord always sends: the metadata of a command that could have opened it.
+            metadata["triggering_interaction_metadata"] = (
+                self._metadata(opener) if opener is not None else
+                {"id": str(self.fake.snowflake()), "type": 2, "user": rec.user,
+                 "authorizing_integration_owners": metadata["authorizing_integration_owners"]})
+        return metadata
+
+    def _modal_opener(self, rec: InteractionRecord) -> InteractionRecord | None:
+        """The latest interaction of the same user that opened the modal `rec` submits."""
+        custom_id = (rec.payload.get("data") or {}).get("custom_id")
+        user_id = rec.user.get("id")
+        for other in reversed(self.fake.interactions.values()):
+            if (other.modal is not None and other.modal.get("custom_id") == custom_id
+                    and other.user.get("id") == user_id and other.type != 5):
+                return other
+        return None
+
+    def _create(self, rec: InteractionRecord, data: JSON, files: list[Upload], *, flags: int,
+                allow_empty: bool = False) -> JSON:
+        metadata = self._metadata(rec)
         channel_id = rec.channel_id
         if channel_id is None:
             raise NotUnderstood("interaction without a channel: nowhere to put the reply")
@@ -157,14 +180,16 @@ class Interactions:
     @staticmethod
     def _callback_response(rec: InteractionRecord, kind: int, message: JSON | None) -> JSON:
         interaction: JSON = {"id": str(rec.id), "type": rec.type}
-        resource: JSON = {"type": kind}
+        out: JSON = {"interaction": interaction}
         if message is not None:
             interaction["response_message_id"] = message["id"]
             interaction["response_message_loading"] = bool(message["flags"] & MESSAGE_FLAG_LOADING)
             interaction["response_message_ephemeral"] = bool(
                 message["flags"] & MESSAGE_FLAG_EPHEMERAL)
-            resource["message"] = deep(message)
-        return {"interaction": interaction, "resource": resource}
+        # Discord describes a `resource` only for a message sent (4) or updated (7).
+        if message is not None and kind in (4, 7):
+            out["resource"] = {"type": kind, "message": deep(message)}
+        return out
 
     # -- follow-ups -----------------------------------------------------------------------------
     def _webhook_record(self, request: web.Request) -> InteractionRecord:

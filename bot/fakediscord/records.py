@@ -119,8 +119,22 @@ class InteractionRecord:
         return dict(user) if isinstance(user, dict) else {}
 
 
-# The parsed body of the request being handled: the middleware reads it once (to record it) and
-# handlers run in the same task. A context variable works with every aiohttp 3.x, unlike
-# request storage keys.
-current_body: contextvars.ContextVar[tuple[Any, list[Upload]]] = contextvars.ContextVar(
-    "fakediscord_body", default=(None, []))
+@dataclass
+class Incoming:
+    """The request being handled: its JSON body (or multipart `payload_json`) and files.
+
+    `checked` turns true once a handler has held the body to Discord's API description, so the
+    fake can tell when a route took a body without looking at it.
+    """
+
+    method: str
+    path: str
+    json: Any
+    uploads: list[Upload]
+    checked: bool = False
+
+
+# The middleware reads the body once (to record it) and handlers run in the same task. A context
+# variable works with every aiohttp 3.x, unlike request storage keys.
+current_body: contextvars.ContextVar[Incoming | None] = contextvars.ContextVar(
+    "fakediscord_body", default=None)

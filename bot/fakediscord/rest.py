@@ -5,12 +5,14 @@ Interaction callbacks and webhook follow-ups (token-authenticated) live in `inte
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.fakediscord import openapi
 from bot.fakediscord.limits import message_errors
-from bot.fakediscord.records import current_body
+from bot.fakediscord.records import Incoming, current_body
 from bot.fakediscord.responses import json_response
 from bot.fakediscord.state import (
     CHANNEL_ANNOUNCEMENT,
@@ -39,15 +41,40 @@ def snowflake_param(request: web.Request, name: str) -> int:
     return int(value)
 
 
+def _incoming() -> Incoming:
+    incoming = current_body.get()
+    if incoming is None:
+        raise NotUnderstood("no request body was read for this handler")
+    return incoming
+
+
+def request_json() -> Any:
+    """The body, once it passed the route's request schema in Discord's API description.
+
+    A body that does not is refused as Discord refuses it (400/50035, errors by field); the
+    message names the route, the field and the schema rule (see `openapi_errors`).
+    """
+    incoming = _incoming()
+    incoming.checked = True
+    op = openapi.operation(incoming.method, incoming.path)
+    if op is None:
+        raise NotUnderstood(f"{incoming.method} {incoming.path} is not in Discord's API "
+                            "description")
+    errors = openapi.request_errors(op, incoming.json)
+    if errors:
+        raise form_error(errors)
+    return incoming.json
+
+
 def body_dict() -> JSON:
-    body = current_body.get()[0]
+    body = request_json()
     if not isinstance(body, dict):
         raise NotUnderstood(f"expected a JSON object body, got {type(body).__name__}")
     return body
 
 
 def uploads() -> list[Upload]:
-    return current_body.get()[1]
+    return _incoming().uploads
 
 
 class Rest:
@@ -70,18 +97,20 @@ class Rest:
     # -- identity -------------------------------------------------------------------------------
     async def me(self, request: web.Request) -> web.StreamResponse:
         self.auth(request)
-        return json_response(self.fake.bot_user)
+        return json_response({**self.fake.bot_user, "mfa_enabled": False, "locale": "en-US"})
 
     async def application(self, request: web.Request) -> web.StreamResponse:
         self.auth(request)
         fake = self.fake
         return json_response({
             "id": str(fake.application_id), "name": fake.bot_user["username"], "icon": None,
-            "description": "", "summary": "", "bot_public": False,
+            "description": "", "summary": "", "type": None, "bot_public": False,
             "bot_require_code_grant": False, "owner": deep(fake.bot_user), "team": None,
-            "verify_key": "0" * 64, "flags": 0, "bot": deep(fake.bot_user),
-            "interactions_endpoint_url": None, "redirect_uris": [], "tags": [],
-            "approximate_guild_count": len(fake.guilds),
+            "verify_key": "0" * 64, "flags": 0, "flags_new": "0", "bot": deep(fake.bot_user),
+            "interactions_endpoint_url": None, "role_connections_verification_url": None,
+            "redirect_uris": [], "tags": [], "approximate_guild_count": len(fake.guilds),
+            "approximate_user_install_count": 0, "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0, "eligible_oauth2_scopes": ["bot", "applications.commands"],
         })
 
     async def gateway(self, request: web.Request) -> web.StreamResponse:
@@ -127,6 +156,9 @@ class Rest:
         errors = message_errors(data)
         if errors:
             raise form_error(errors)
+        latency = self.fake.channel_latency.get(channel_id, 0.0)
+        if latency:
+            await asyncio.sleep(latency)
         if data.get("nonce") is not None and data.get("enforce_nonce"):
             original = self.fake.nonce_hit(channel_id, str(data["nonce"]))
             if original is not None:
@@ -195,7 +227,7 @@ class Rest:
 
     async def put_commands(self, request: web.Request) -> web.StreamResponse:
         scope = self._scope(request)
-        payload: Any = current_body.get()[0]
+        payload: Any = request_json()
         errors = bulk_command_errors(payload)
         if errors:
             raise form_error(errors)

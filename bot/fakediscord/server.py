@@ -22,9 +22,10 @@ import discord.http
 import yarl
 from aiohttp import BodyPartReader, web
 
-from bot.fakediscord import interactions, rest
+from bot.fakediscord import interactions, openapi, rest
 from bot.fakediscord.gateway import Gateway
 from bot.fakediscord.records import (
+    Incoming,
     Injection,
     InteractionRecord,
     RecordedRequest,
@@ -62,6 +63,9 @@ class FakeDiscord(FakeWorld):
         self.heartbeat_interval = heartbeat_interval
         self.interaction_deadline = interaction_deadline
         self.token_lifetime = token_lifetime
+        # Check every answer against the response schemas of Discord's API description: on in
+        # the fake's own tests, off elsewhere (the answers do not depend on the bot under test).
+        self.check_responses = False
         self.requests: list[RecordedRequest] = []
         self.errors: list[str] = []
         self.rejections: list[Rejection] = []
@@ -70,6 +74,8 @@ class FakeDiscord(FakeWorld):
         self.gateway = Gateway(self)
         self._port = port
         self._injections: list[Injection] = []
+        # Seconds a channel takes to answer a new message (see `slow_channel`).
+        self.channel_latency: dict[int, float] = {}
         self._sinks: list[Sink] = []
         self._saved_discord: tuple[str, yarl.URL] | None = None
         self._runner: web.AppRunner | None = None
@@ -137,6 +143,11 @@ class FakeDiscord(FakeWorld):
         """
         self._injections.append(Injection(method.upper(), re.compile(path_regex), status, body,
                                           dict(headers or {}), times))
+
+    def slow_channel(self, channel_id: int, seconds: float) -> None:
+        """Every message posted to this channel is answered `seconds` later, as a busy channel
+        behind Discord's rate limit would be (the fairness benchmark uses it)."""
+        self.channel_latency[channel_id] = seconds
 
     def _injected(self, method: str, path: str) -> web.Response | None:
         for rule in self._injections:
@@ -264,10 +275,12 @@ class FakeDiscord(FakeWorld):
         path = request.path.removeprefix(API_PREFIX)
         record = RecordedRequest(request.method, path, dict(request.query), None, [])
         self.requests.append(record)
+        incoming = Incoming(request.method, path, None, [])
         try:
             record.json, uploads = await self._read_body(request)
             record.files = [(u.filename, u.content) for u in uploads]
-            current_body.set((record.json, uploads))
+            incoming.json, incoming.uploads = record.json, uploads
+            current_body.set(incoming)
             injected = self._injected(request.method, path)
             record.injected = injected is not None
             if injected is not None:
@@ -288,7 +301,27 @@ class FakeDiscord(FakeWorld):
                                + traceback.format_exc())
             response = json_response({"code": 0, "message": f"fakediscord crashed: {exc!r}"}, 400)
         record.status = response.status
+        if (record.json is not None and not incoming.checked and not record.injected
+                and response.status < 300):
+            self.errors.append(f"{request.method} {request.path}: the fake took a body without "
+                               "checking it against Discord's API description")
+        if self.check_responses and not record.injected and request.path.startswith(API_PREFIX):
+            self._check_response(request.method, path, response)
         return response
+
+    def _check_response(self, method: str, path: str, response: web.StreamResponse) -> None:
+        """Hold an answer to what the description says Discord sends (the fake's own tests)."""
+        op = openapi.operation(method, path)
+        if op is None:
+            self.errors.append(f"{method} {path}: answered a route the description lacks")
+            return
+        body = None
+        if isinstance(response, web.Response) and response.body is not None:
+            if response.content_type != "application/json":
+                return  # files from the attachment route: not JSON, nothing to compare
+            body = json.loads(bytes(response.body))  # type: ignore[arg-type]
+        self.errors.extend(f"{method} {path}: {problem}"
+                           for problem in openapi.response_problems(op, response.status, body))
 
     async def _guard_ws(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:

@@ -29,14 +29,6 @@ CHANNEL_TEXT = 0
 CHANNEL_ANNOUNCEMENT = 5
 DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
-# Discord's own list (docs "Locales"); kept literal so the fake checks against Discord, not
-# against whatever discord.py happens to know.
-VALID_LOCALES = frozenset((
-    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
-    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
-    "th", "zh-CN", "ja", "zh-TW", "ko",
-))
-
 # What @everyone gets on a new server: enough to use commands, nothing to manage the server.
 DEFAULT_MEMBER_PERMISSIONS = discord.Permissions(
     view_channel=True, send_messages=True, read_message_history=True, add_reactions=True,
@@ -83,10 +75,6 @@ def form_error(errors: JSON) -> DiscordError:
     return DiscordError(400, 50035, "Invalid Form Body", errors)
 
 
-def field_error(code: str, message: str) -> JSON:
-    return {"_errors": [{"code": code, "message": message}]}
-
-
 class Snowflakes:
     """Time-based, strictly increasing ids, so discord.py's age checks on ids behave as live."""
 
@@ -112,6 +100,7 @@ def user_payload(user_id: int, name: str, *, bot: bool = False, global_name: str
         "id": str(user_id), "username": name, "discriminator": "0", "global_name": global_name,
         "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0,
         "banner": None, "accent_color": None, "avatar_decoration_data": None,
+        "primary_guild": None,
     }
 
 

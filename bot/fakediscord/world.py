@@ -93,11 +93,13 @@ class FakeWorld(DirectMessages):
         except KeyError:
             raise DiscordError(404, 10004, "Unknown Guild") from None
 
-    def add_channel(self, guild_id: int, name: str, type: int = CHANNEL_TEXT) -> int:
+    def add_channel(self, guild_id: int, name: str, type: int = CHANNEL_TEXT, *,
+                    channel_id: int | None = None) -> int:
+        """A fixed `channel_id` keeps settings that name the channel valid across sessions."""
         if type not in (CHANNEL_TEXT, CHANNEL_ANNOUNCEMENT):
             raise ValueError("the fake models text (0) and announcement (5) channels")
         guild = self.guild(guild_id)
-        channel_id = self.snowflake()
+        channel_id = channel_id or self.snowflake()
         channel = channel_payload(channel_id, guild_id, name, type=type,
                                   position=len(guild["channels"]))
         guild["channels"].append(channel)
@@ -105,9 +107,10 @@ class FakeWorld(DirectMessages):
         self.emit("CHANNEL_CREATE", deep(channel))
         return channel_id
 
-    def add_role(self, guild_id: int, name: str, permissions: int = 0) -> int:
+    def add_role(self, guild_id: int, name: str, permissions: int = 0, *,
+                 role_id: int | None = None) -> int:
         guild = self.guild(guild_id)
-        role_id = self.snowflake()
+        role_id = role_id or self.snowflake()
         role = role_payload(role_id, name, permissions=permissions, position=len(guild["roles"]))
         guild["roles"].append(role)
         self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": deep(role)})
@@ -335,6 +338,8 @@ class FakeWorld(DirectMessages):
             data.setdefault("type", 1)
             data.setdefault("description", "")
             data.setdefault("nsfw", False)
+            if data.get("integration_types") is None:
+                data["integration_types"] = [0]  # Discord's default: installable on servers
             perms = data.get("default_member_permissions")
             data["default_member_permissions"] = None if perms is None else str(perms)
             if guild_id is not None:

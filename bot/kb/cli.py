@@ -1,8 +1,10 @@
 """`coalition-bot ask` and `coalition-bot kb check`: the knowledge base without Discord.
 
 `ask` runs the very search /ask uses, so reviewers can try questions and evaluation scripts can
-score it; with no QUESTION it answers one question per standard-input line, one JSON line each,
-flushed at once so a driving program can interleave.
+score it; with no QUESTION it answers one question per standard-input line, always one JSON line
+each (a driving program reads JSON whatever the flags), flushed at once so it can interleave.
+Every JSON line says whether /ask would answer (`answered`, the same decision) beside the
+ranked results, and what the question names that no topic covers (`missing`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def register(sub: Any) -> None:
                      help="the question; without it, one question per line of standard input")
     ask.add_argument("--lang", choices=LANGS, default="en", help="language of the titles shown")
     ask.add_argument("--top", type=int, default=3, metavar="N", help="results to show (1-25)")
-    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--json", action="store_true",
+                     help="print JSON (always, when questions come from standard input)")
     ask.set_defaults(func=cmd_ask)
     kb = sub.add_parser("kb", help="knowledge base maintenance").add_subparsers(
         dest="kb_command", required=True)
@@ -38,6 +41,8 @@ def results(kb: KnowledgeBase, question: str, lang: str, top: int) -> dict[str, 
     answer = kb.ask(question, limit=top)
     return {
         "question": question,
+        "answered": answer.best is not None,
+        "missing": list(answer.missing),
         "results": [{"slug": hit.slug, "title": kb.topics[hit.slug].title(lang),
                      "score": hit.score} for hit in answer.hits],
     }
@@ -49,7 +54,10 @@ def _text(kb: KnowledgeBase, question: str, lang: str, top: int) -> str:
     lines += [f"{rank}. {hit.slug}: {kb.topics[hit.slug].title(lang)} "
               f"(score {hit.score:.2f}, confidence {hit.confidence:.0%})"
               for rank, hit in enumerate(answer.hits, 1)]
-    if answer.best is None:
+    if answer.missing:
+        lines.append(f"   (no topic covers {', '.join(answer.missing)}: /ask would say so and "
+                     f"offer the closest topic)")
+    elif answer.best is None:
         lines.append("   (below the confidence threshold: /ask would say it does not know)")
     return "\n".join(lines)
 
@@ -60,18 +68,18 @@ async def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
         print(f"warning: {problem}", file=sys.stderr)
     top = max(1, min(MAX_TOP, args.top))
 
-    def show(question: str) -> None:
-        if args.json:
+    def show(question: str, *, as_json: bool) -> None:
+        if as_json:
             print(json.dumps(results(kb, question, args.lang, top), ensure_ascii=False),
                   flush=True)
         else:
             print(_text(kb, question, args.lang, top), flush=True)
 
     if args.question is not None:
-        show(args.question)
+        show(args.question, as_json=args.json)
         return 0
     for line in sys.stdin:
-        show(line.rstrip("\r\n"))
+        show(line.rstrip("\r\n"), as_json=True)
     return 0
 
 

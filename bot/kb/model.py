@@ -1,4 +1,4 @@
-"""A topic as the reviewers wrote it: three languages, sources, an update date."""
+"""A topic as the reviewers wrote it: three languages, sources, the date its facts were checked."""
 
 from __future__ import annotations
 
@@ -8,8 +8,18 @@ from datetime import date
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    title: str
-    url: str
+    """A document the topic rests on; `key` sources are shown with every answer.
+
+    The label exists in every language (a French member reads a French label); the address is
+    optional because some primary documents have no official address we know of.
+    """
+
+    titles: dict[str, str] = field(hash=False)
+    url: str | None = None
+    key: bool = False
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles["en"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +33,7 @@ class TopicText:
 @dataclass(frozen=True, slots=True)
 class Topic:
     slug: str
-    updated: date
+    checked: date
     related: tuple[str, ...]
     sources: tuple[Source, ...]
     text: dict[str, TopicText] = field(hash=False)
@@ -33,3 +43,7 @@ class Topic:
 
     def in_lang(self, lang: str) -> TopicText:
         return self.text.get(lang) or self.text["en"]
+
+    @property
+    def key_sources(self) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources if s.key)

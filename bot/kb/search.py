@@ -31,10 +31,13 @@ from bot.kb.text import (
     common_prefix,
     fold,
     index_terms,
+    name_slots,
     proper_names,
+    spellings,
     stem,
     word_concepts,
     words,
+    written_as_names,
 )
 
 # BM25 weights per column: slug, lang (unindexed), title, aliases, short, body.
@@ -48,27 +51,22 @@ MAX_CACHED = 10_000  # memoised typo corrections and autocomplete prefixes
 # A topic is a confident answer when it explains enough of the question, strongly enough.
 MIN_SCORE = 0.3
 MIN_CONFIDENCE = 0.3
-# BM25's term-frequency part tends to k1 + 1 (FTS5 uses k1 = 1.2).
-TF_MAX = 2.2
-UNKNOWN_IDF = 1.0
 # Extra credit, in units of a term's weight, when a term is in a topic's title or aliases, and
 # when two adjacent question terms are adjacent there too.
 NAME_BONUS = 1.0
 PHRASE_BONUS = 0.5
 NEAREST_CUTOFF = 70.0
 # Confidence is the IDF-weighted share of the question's terms the topic contains. A word not
-# in the corpus at all counts like a rare word (the question is about something we don't
-# cover); a topic none of whose names the question gives counts for WEAK_SHARE of that.
-UNKNOWN_CONFIDENCE_IDF = 2.5
+# in the corpus at all weighs what the IDF formula gives a term no topic contains (the most
+# telling word there can be: the question is about something we don't cover); a topic none of
+# whose names the question gives counts for WEAK_SHARE of that.
 WEAK_SHARE = 0.25
 CONCEPT_SHARE = 0.6
 # A topic that stands out (its score well above the next one's) is nearly as sure.
 DISTINCT_SCORE = 6.0
 DISTINCT_RATIO = 2.0
-MIN_CONCEPT_IDF = 0.25
-# A name (title or alias) the question gives in full makes the topic a strong answer, unless
-# its terms are everywhere in the corpus ("Kampala", "cooperation").
-MIN_NAME_IDF = 0.15
+# How many of the best-scoring topics are weighed for confidence before ranking.
+CANDIDATES = 5
 # A long word that shares only its truncated stem with the corpus ("internship" and
 # "international") is not a match: more than this many letters differ after the common start.
 MAX_STEM_ONLY_TAIL = 3
@@ -91,6 +89,8 @@ class Hit:
     slug: str
     score: float
     confidence: float
+    # The question gives one of the topic's titles or aliases in full.
+    named: bool = False
 
     @property
     def confident(self) -> bool:
@@ -103,11 +103,19 @@ class Name:
 
     words: frozenset[str]
     concepts: frozenset[str]
+    slots: tuple[frozenset[str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Query:
     terms: tuple[Term, ...]
+    # The question's words the knowledge base has never seen (not even as a typo), as written,
+    # and which of them are written like names ("Milosevic" inside a sentence).
+    unknown: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def without_unknown(self) -> Query:
+        return Query(tuple(t for t in self.terms if t.kind != "unknown"))
 
 
 class SearchIndex:
@@ -123,6 +131,7 @@ class SearchIndex:
         self._pairs: dict[str, set[tuple[str, str]]] = {}
         for topic in self.topics.values():
             self._add_topic(topic)
+        self._keyed_names = self._key_names()
         self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
         self._df = {str(term): int(count) for term, count in
                     self._db.execute("SELECT term, doc FROM vocab")}
@@ -166,15 +175,45 @@ class SearchIndex:
                 pairs.update(itertools.pairwise(terms))
                 concepts = frozenset(t for t in terms if t.startswith(CONCEPT_PREFIX))
                 self._aliases.setdefault(topic.slug, []).append(
-                    Name(frozenset(terms) - concepts, concepts))
+                    Name(frozenset(terms) - concepts, concepts, name_slots(name)))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
+
+    def _key_names(self) -> dict[str, list[tuple[str, Name]]]:
+        """Each topic name under a few terms a question must contain to give it: its rarest
+        word, and every term of its rarest slot. A question then tries only the names its own
+        terms can open, not every alias of every topic."""
+        keyed: dict[str, list[tuple[str, Name]]] = {}
+        for slug, names in self._aliases.items():
+            for name in dict.fromkeys(names):
+                keys: set[str] = set()
+                if name.words:
+                    keys.add(min(name.words, key=lambda t: (self._topic_df.get(t, 0), t)))
+                if name.slots:
+                    keys.update(min(name.slots, key=lambda slot: sum(
+                        self._topic_df.get(t, 0) for t in slot)))
+                for key in keys:
+                    keyed.setdefault(key, []).append((slug, name))
+        return keyed
 
     def _analysed(self, text: str) -> str:
         for word in words(text):
             if word not in ALL_STOPWORDS:
                 self._words.setdefault(word, stem(word))
         return " ".join(index_terms(text))
+
+    @property
+    def idf_unseen(self) -> float:
+        """What a word no topic contains counts for: as much as the rarest word we know (one
+        topic), so a question about something else is mostly unexplained, without the word
+        outweighing everything else the member asked."""
+        total = max(1, len(self.topics))
+        return math.log(1.0 + (total - 0.5) / 1.5)
+
+    def telling(self, term: str) -> bool:
+        """Whether a term is used by fewer than half of the topics: only then can it, alone,
+        point at one of them (FTS5 draws the same line for its own IDF)."""
+        return 2 * self._topic_df.get(term, 0) < len(self.topics)
 
     def idf(self, term: str) -> float:
         """How telling a term is, over topics (not rows), and never zero or negative."""
@@ -221,25 +260,52 @@ class SearchIndex:
     def parse(self, question: str) -> Query:
         terms, content = analyze(question)
         names = proper_names(question)
+        capitalised = written_as_names(question)
+        written = spellings(question)
         loose = {stem(w) for w in content if self._stem_only(w)}
         known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
+        # A word of a phrase the analyser recognised ("pick up") is explained by its concept.
+        parts = {t.term for t in terms if t.kind == "part"}
         unknown: list[Term] = []
+        missing: dict[str, None] = {}
         for word in content:
             term = stem(word)
-            if term in known:
+            if term in known or term in parts:
                 continue
             meant = None if word.isdigit() else self.correct(word, name=word in names)
             if meant is None:
                 unknown.append(Term(term, 1.0, "unknown"))
+                if not word.isdigit():  # a number is not something a topic could cover
+                    missing.setdefault(written.get(word, word))
                 continue
             fixed = self._words[meant]
             known.setdefault(fixed, Term(fixed, TYPO_WEIGHT, "typo"))
             for concept in word_concepts(meant):
                 known.setdefault(concept, Term(concept, TYPO_WEIGHT, "concept", fixed))
-        return Query(tuple([*known.values(), *unknown][:MAX_TERMS]))
+        named = tuple(w for w in missing if fold(w) in capitalised)
+        return Query(tuple([*known.values(), *unknown][:MAX_TERMS]), tuple(missing), named)
 
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
-        return self.run(self.parse(question), limit=limit) or self.nearest(question, limit)
+        return self.answer(question, limit=limit)[0]
+
+    def answer(self, question: str, *, limit: int = 5) -> tuple[list[Hit], tuple[str, ...]]:
+        """Ranked hits, and the words of the question no topic covers when they are why it
+        cannot be answered (then the hits are the topics closest to the rest of it).
+
+        "Milosevic arrest warrant" is about Milosevic: the arrest-warrant topics explain the
+        rest of it, not the name, so the member is told we have nothing on Milosevic and
+        offered them, instead of an answer about someone else.
+        """
+        query = self.parse(question)
+        hits = self.run(query, limit=limit)
+        if not hits:
+            return self.nearest(question, limit), query.names
+        if not query.unknown or (hits[0].confident and not query.names):
+            return hits, ()
+        rest = self.run(query.without_unknown(), limit=limit) or hits
+        if query.names:
+            return rest, query.names
+        return (rest, query.unknown) if rest[0].confident else (hits, ())
 
     def nearest(self, question: str, limit: int) -> list[Hit]:
         """When no term matched: the topics whose titles or aliases look most like the text.
@@ -253,20 +319,6 @@ class SearchIndex:
                                 score_cutoff=NEAREST_CUTOFF, limit=limit * 8)
         ranked = dict.fromkeys(self._name_slugs[index] for _, _, index in found)
         return [Hit(slug, 0.0, 0.0) for slug in list(ranked)[:limit]]
-
-    def _possible(self, query: Query) -> float:
-        """The score of a topic matching every term of the question as well as BM25 allows.
-
-        Synonym concepts are left out (they restate words already counted); unknown words are
-        counted as ordinary words, so a question mostly about something else stays unsure.
-        """
-        total = 0.0
-        for term in query.terms:
-            if term.kind == "unknown":
-                total += UNKNOWN_IDF
-            elif term.kind != "concept" or term.weight > 1.0:
-                total += self.idf(term.term) * term.weight
-        return max(total, 1e-9) * (TF_MAX + NAME_BONUS)
 
     def postings(self, terms: list[str]) -> list[dict[str, float]]:
         """Per term, each topic's BM25 term-frequency part (best language row).
@@ -306,11 +358,25 @@ class SearchIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         distinct = ranked[0][1] >= max(DISTINCT_SCORE, DISTINCT_RATIO * runner_up)
-        return [Hit(slug, round(score, 3),
-                    round(self.confidence(query, slug, distinct=distinct and i == 0), 3))
-                for i, (slug, score) in enumerate(ranked[:limit])]
+        given = self.named(query)
+        first = self._hit(query, *ranked[0], named=given, distinct=distinct)
+        # An answer the search can stand behind ranks before closer-scoring ones it cannot:
+        # when every word is common to all topics ("who has to cooperate with the court"),
+        # scores are noise and the topic the question names is the answer. Only weighed when
+        # the best-scoring topic is unsure (confidence costs more than the score).
+        depth = limit if first.confident else max(limit, CANDIDATES)
+        hits = [first, *(self._hit(query, slug, score, named=given)
+                         for slug, score in ranked[1:depth])]
+        hits.sort(key=lambda hit: (not hit.confident, not hit.named))
+        return hits[:limit]
 
-    def confidence(self, query: Query, slug: str, *, distinct: bool = False) -> float:
+    def _hit(self, query: Query, slug: str, score: float, *, named: set[str],
+             distinct: bool = False) -> Hit:
+        confidence = self.confidence(query, slug, distinct=distinct, named=slug in named)
+        return Hit(slug, round(score, 3), round(confidence, 3), slug in named)
+
+    def confidence(self, query: Query, slug: str, *, distinct: bool = False,
+                   named: bool | None = None) -> float:
         """How much of the question the topic explains, IDF-weighted, and whether it is named.
 
         A one-word synonym or acronym restates the member's word: either one matching counts
@@ -326,16 +392,16 @@ class SearchIndex:
         for term in query.terms:
             if term.source in words:
                 continue
-            weight = (UNKNOWN_CONFIDENCE_IDF if term.kind == "unknown"
-                      else self.idf(term.term)) * min(1.0, term.weight)
+            weight = (self.idf_unseen if term.kind == "unknown" else self.idf(term.term)
+                      ) * min(1.0, term.weight)
             total += weight
             if any(self._contains(t, slug) for t in (term, *restated.get(term.term, ()))):
                 covered += weight
         coverage = covered / total if total else 0.0
-        if self._named(query, slug):
+        if slug in self.named(query) if named is None else named:
             return coverage
         if distinct or any(t.kind in ("concept", "phrase", "number")
-                           and self.idf(t.term) >= MIN_CONCEPT_IDF and self._contains(t, slug)
+                           and self.telling(t.term) and self._contains(t, slug)
                            for t in query.terms):
             return coverage * CONCEPT_SHARE
         return coverage * WEAK_SHARE
@@ -344,12 +410,31 @@ class SearchIndex:
         return term.kind != "unknown" and term.term in self._df and (
             slug in self.postings([term.term])[0])
 
-    def _named(self, query: Query, slug: str) -> bool:
-        """Whether the question gives one of the topic's names in full (words or concepts)."""
-        present = {t.term for t in query.terms if t.kind != "unknown"}
-        return any(part and part <= present
-                   and (len(part) > 1 or sum(map(self.idf, part)) >= MIN_NAME_IDF)
-                   for name in self._aliases.get(slug, ()) for part in (name.words, name.concepts))
+    def named(self, query: Query) -> set[str]:
+        """The topics one of whose names (title or alias) the question gives in full."""
+        # Each term present, and the member's word it comes from (a synonym restates one).
+        present = {t.term: t.source or t.term for t in query.terms if t.kind != "unknown"}
+        found: set[str] = set()
+        for term in present:
+            for slug, name in self._keyed_names.get(term, ()):
+                if slug not in found and self._gives(name, present):
+                    found.add(slug)
+        return found
+
+    def _gives(self, name: Name, present: dict[str, str]) -> bool:
+        """All of a name's words are in the question, or each of its slots (a word, the concept
+        it stands for, or a concept phrase) is given by a different word of the question; and
+        together they are more than one common word. "arrest" alone does not give "arrest
+        fugitives", though both words stand for one concept; "UNSC" gives "Security Council"."""
+        words = name.words
+        if words and words <= present.keys() and (len(words) > 1 or self.telling(*words)):
+            return True
+        found = [slot & present.keys() for slot in name.slots]
+        if not found or not all(found):
+            return False
+        if len(found) == 1:
+            return len(words) > 1 or any(self.telling(term) for term in found[0])
+        return len({present[term] for terms in found for term in terms}) >= len(found)
 
     def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
         """Two question words side by side in a topic's title or alias: a strong signal."""

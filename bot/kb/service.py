@@ -31,10 +31,15 @@ class Answer:
 
     question: str
     hits: tuple[Hit, ...]
+    # Words of the question the knowledge base knows nothing about, as the member wrote them.
+    missing: tuple[str, ...] = ()
 
     @property
     def best(self) -> Hit | None:
-        return self.hits[0] if self.hits and self.hits[0].confident else None
+        """The answer to show, if any: never one when the question names what we lack."""
+        if self.missing or not self.hits or not self.hits[0].confident:
+            return None
+        return self.hits[0]
 
     @property
     def others(self) -> tuple[Hit, ...]:
@@ -82,7 +87,8 @@ class KnowledgeBase:
 
     def ask(self, question: str, *, limit: int = 3) -> Answer:
         self.refresh_if_changed()
-        return Answer(question, tuple(self._index.search(question, limit=limit)))
+        hits, missing = self._index.answer(question, limit=limit)
+        return Answer(question, tuple(hits), missing)
 
     def complete(self, partial: str, lang: str, *, limit: int = 25) -> list[Topic]:
         self.refresh_if_changed()

@@ -13,6 +13,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import re2
 
 from bot.kb.synonyms import CONCEPT_GROUPS, STOPWORDS
 
@@ -22,25 +25,33 @@ CONCEPT_STEM_LENGTH = 8
 PHRASE_PART_WEIGHT = 0.5
 CONCEPT_PREFIX = "zz"
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Questions reach the patterns below, so they run on RE2, whose matching time is linear in the
+# text whatever the pattern: with backtracking, "part 1111...1b" (a digit run that can be split
+# many ways before a failing "\b") took longer than doubling per digit. RE2's \b, \d and \s
+# are ASCII; fold() has already made Latin letters, digits and spaces ASCII.
 # "art 88", "art. 87(7)", "article 88", "artículo 88", "arts 86 and 88" -> art86 art88
-_ARTICLE = re.compile(r"\b(?:art(?:icle|iculo|s)?s?|article)\b\.?\s*((?:\d+\s*(?:\(\w+\)\s*)*"
-                      r"(?:,|and|et|y|&|to|a)?\s*)+)")
-_PART = re.compile(r"\b(?:parts?|partie|chapitre|chapter|partes?)\s+((?:(?:\d+|ix|x)\s*"
-                   r"(?:,|and|et|y|&|-|to|a)?\s*)+)\b")
-_RULE = re.compile(r"\b(?:rule|regle|regla)\s+(\d+)")
-_NUMBER = re.compile(r"\d+")
+_ARTICLE = re2.compile(r"\b(?:art(?:icle|iculo|s)?s?|article)\b\.?\s*((?:\d+\s*(?:\([\pL\pN_]+\)\s*)*"
+                       r"(?:,|and|et|y|&|to|a)?\s*)+)")
+_PART = re2.compile(r"\b(?:parts?|partie|chapitre|chapter|partes?)\s+((?:(?:\d+|ix|x)\s*"
+                    r"(?:,|and|et|y|&|-|to|a)?\s*)+)\b")
+_RULE = re2.compile(r"\b(?:rule|regle|regla)\s+(\d+)")
+_SUBSCRIPT = re2.compile(r"\([\pL\pN_]+\)")
+_LISTED = re2.compile(r"\d+|\bix\b|\bx\b")
 _ROMAN = {"ix": "9", "x": "10"}
 _SUFFIXES = tuple(sorted((
     "ements", "ement", "ments", "ment", "mente", "ings", "ing", "ed", "es", "s", "e",
 ), key=len, reverse=True))
-_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x0A, 0x09))
+# Control characters, and lone surrogates (RE2 reads UTF-8, which cannot carry them).
+_CONTROL = dict.fromkeys([c for c in range(0x20) if c not in (0x0A, 0x09)]
+                         + list(range(0xD800, 0xE000)))
 # Acronyms that are also ordinary words ("us", "un", "au"): taken as acronyms only in capitals.
 _ACRONYM_CASE = {"US": "usa", "USA": "usa", "UN": "un", "AU": "au", "UA": "au", "UE": "eu",
                  "EU": "eu", "RC": "rc", "CS": "unsc", "AG": "unga", "GA": "unga"}
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, control characters removed, ligatures spelled out."""
+    """Lower-case, accent-free, control characters and lone surrogates removed, ligatures
+    spelled out."""
     text = unicodedata.normalize("NFKD", text.translate(_CONTROL).replace("œ", "oe")
                                  .replace("Œ", "OE").replace("æ", "ae"))
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
@@ -117,21 +128,24 @@ class Term:
 
     term: str
     weight: float
-    kind: str  # "word", "number", "concept", "phrase", "typo", "unknown"
+    # "word", "part" (a word of a concept phrase), "number", "concept", "phrase", "typo",
+    # "unknown"
+    kind: str
     # For a one-word synonym or acronym: the member's word term it restates.
     source: str = ""
 
 
-def _numbered(pattern: re.Pattern[str], text: str, prefix: str) -> tuple[str, list[str]]:
+def _numbered(pattern: Any, text: str, prefix: str) -> tuple[str, list[str]]:
+    """`pattern` (an RE2 pattern, untyped) with the numbers it lists replaced by plain ones."""
     found: list[str] = []
 
-    def replace(match: re.Match[str]) -> str:
-        listed = re.sub(r"\(\w+\)", " ", match.group(1))
-        numbers = [_ROMAN.get(n, n) for n in re.findall(r"\d+|\bix\b|\bx\b", listed)]
+    def replace(match: Any) -> str:
+        listed = str(_SUBSCRIPT.sub(" ", match.group(1)))
+        numbers = [_ROMAN.get(n, n) for n in _LISTED.findall(listed)]
         found.extend(prefix + n for n in numbers)
         return " " + " ".join(numbers) + " "
 
-    return pattern.sub(replace, text), found
+    return str(pattern.sub(replace, text)), found
 
 
 def _special_terms(text: str) -> tuple[str, list[str]]:
@@ -170,6 +184,29 @@ def index_terms(text: str) -> list[str]:
     return out + special + _acronyms(text) + concepts
 
 
+def name_slots(text: str) -> tuple[frozenset[str], ...]:
+    """A topic name as one slot per content word or concept phrase: the terms any of which
+    give it.
+
+    "cooperation with the ICC" is given by "cooperate with the court" too: the slot of "ICC"
+    accepts its concept, which "court" also stands for. "Security Council" is one slot, given
+    by its concept however the question says it ("UNSC", "consejo de seguridad").
+    """
+    folded, special = _special_terms(fold(text))
+    tokens = _WORD.findall(folded)
+    slots: list[set[str]] = [set() if t in ALL_STOPWORDS else {stem(t)} for t in tokens]
+    phrases: list[frozenset[str]] = []
+    for name, start, length in _phrase_concepts(tokens):
+        if length == 1:
+            slots[start].add(concept_term(name))
+            continue
+        phrases.append(frozenset({concept_term(name)}))
+        for index in range(start, start + length):
+            slots[index] = set()
+    kept = [frozenset(slot) for slot in slots if slot]
+    return tuple(dict.fromkeys(kept + phrases + [frozenset({term}) for term in special]))
+
+
 def analyze(question: str) -> tuple[list[Term], list[str]]:
     """(weighted terms, the plain content words) of a member's question.
 
@@ -186,9 +223,11 @@ def analyze(question: str) -> tuple[list[Term], list[str]]:
     for index, token in enumerate(tokens):
         if token not in ALL_STOPWORDS:
             term = stem(token)
-            weight = PHRASE_PART_WEIGHT if index in in_phrase else 1.0
+            part = index in in_phrase
+            weight = PHRASE_PART_WEIGHT if part else 1.0
             if weight > terms.get(term, Term(term, 0.0, "")).weight:
-                terms[term] = Term(term, weight, "number" if token.isdigit() else "word")
+                kind = "part" if part else "number" if token.isdigit() else "word"
+                terms[term] = Term(term, weight, kind)
     for term in special:
         terms[term] = Term(term, 1.5, "concept")
     for name, start, length in matches:
@@ -219,3 +258,21 @@ def proper_names(question: str) -> set[str]:
     raw = _WORD.findall(question)
     return {fold(w) for w in raw[1:] if w[:1].isupper() and not w.isupper()}
 
+
+
+def written_as_names(question: str) -> set[str]:
+    """Folded words written like names or acronyms ("Milosevic", "ECCC"), the first word too.
+
+    Unlike `proper_names`, the opening word counts ("Putin arrest warrant"): this is only
+    asked of words the knowledge base has never seen, where a capital is the best clue left.
+    A question typed all in capitals says nothing about names.
+    """
+    raw = _WORD.findall(question)
+    if all(w.isupper() or not w.isalpha() for w in raw):
+        return set()
+    return {fold(w) for w in raw if w[:1].isupper() and not w.isdigit()}
+
+
+def spellings(question: str) -> dict[str, str]:
+    """Each folded word of the question and how the member wrote it ("milosevic" -> "Milošević")."""
+    return {fold(w): w for w in _WORD.findall(question)}

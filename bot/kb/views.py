@@ -15,7 +15,15 @@ import discord
 from bot.errors import UserError
 from bot.i18n import LANGS, lang_of, t
 from bot.kb.model import Topic
-from bot.kb.render import BUTTON_LABEL, LANG_NAMES, answer_embed, body_embed, clip
+from bot.kb.render import (
+    BUTTON_LABEL,
+    LANG_NAMES,
+    answer_embed,
+    body_embed,
+    clip,
+    has_more_sources,
+    source_pages,
+)
 from bot.kb.service import KnowledgeBase
 from bot.tree import report_component_error
 from bot.ui import OwnedView
@@ -28,6 +36,12 @@ OPTION_LABEL = 100
 def knowledge_base(interaction: discord.Interaction[Any]) -> KnowledgeBase:
     kb: KnowledgeBase = interaction.client.kb
     return kb
+
+
+def member_locale(interaction: discord.Interaction[Any]) -> str | None:
+    """The client's own locale ("en-GB"): dates follow it when the reply is in its language."""
+    locale = interaction.locale
+    return str(locale.value) if isinstance(locale, discord.Locale) else None
 
 
 def topic_or_gone(interaction: discord.Interaction[Any], slug: str) -> Topic:
@@ -45,7 +59,7 @@ async def send_topic(interaction: discord.Interaction[Any], topic: Topic, lang: 
     if others is None:
         others = [r for r in (kb.get(s) for s in topic.related) if r is not None]
     await interaction.response.send_message(
-        embed=answer_embed(topic, lang, question=question),
+        embed=answer_embed(topic, lang, question=question, locale=member_locale(interaction)),
         view=topic_view(topic, lang, others), ephemeral=ephemeral,
     )
 
@@ -72,12 +86,61 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             topic = topic_or_gone(interaction, self.slug)
             lang = self.lang or lang_of(interaction)
             if self.action == "more":
-                await interaction.response.send_message(embed=body_embed(topic, lang),
-                                                        ephemeral=True)
+                await interaction.response.send_message(
+                    embed=body_embed(topic, lang, locale=member_locale(interaction)),
+                    ephemeral=True)
             else:
                 await send_topic(interaction, topic, lang, ephemeral=True)
         except Exception as exc:  # dynamic items have no view to report errors for them
             await report_component_error(interaction, exc, f"button {self.custom_id}")
+
+
+class SourcesButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                    template=r"kb:src:(?P<slug>[a-z0-9-]{1,60}):(?P<lang>en|fr|es)"
+                             r"(?::(?P<page>[0-9]{1,3}))?"):
+    """Every source of a topic, a page at a time, in the language of the answer it came from.
+
+    Without a page number the button sits on an answer and opens page 1 as a new private
+    message; with one it turns the pages of that private message in place.
+    """
+
+    def __init__(self, slug: str, lang: str, page: int | None, *, label: str,
+                 row: int | None = None) -> None:
+        custom_id = f"kb:src:{slug}:{lang}" + ("" if page is None else f":{page}")
+        super().__init__(discord.ui.Button(label=clip(label, BUTTON_LABEL), custom_id=custom_id,
+                                           style=discord.ButtonStyle.secondary, row=row))
+        self.slug, self.lang, self.page = slug, lang, page
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: Any, /) -> SourcesButton:
+        page = int(match["page"]) if match["page"] is not None else None
+        return cls(match["slug"], match["lang"], page,
+                   label=getattr(item, "label", None) or "?")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            topic = topic_or_gone(interaction, self.slug)
+            pages = source_pages(topic, self.lang)
+            number = min(max(self.page or 1, 1), len(pages))
+            view = pages_view(topic.slug, self.lang, number, len(pages))
+            if self.page is None:
+                await interaction.response.send_message(embed=pages[number - 1], view=view,
+                                                        ephemeral=True)
+            else:
+                await interaction.response.edit_message(embed=pages[number - 1], view=view)
+        except Exception as exc:
+            await report_component_error(interaction, exc, f"button {self.custom_id}")
+
+
+def pages_view(slug: str, lang: str, page: int, pages: int) -> OwnedView:
+    """Previous / next buttons for a list of sources longer than one page (else none)."""
+    view = OwnedView(None, timeout=None)
+    if page > 1:
+        view.add_item(SourcesButton(slug, lang, page - 1, label=t("kb.sources.previous", lang)))
+    if page < pages:
+        view.add_item(SourcesButton(slug, lang, page + 1, label=t("kb.sources.next", lang)))
+    return view
 
 
 class TopicSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
@@ -103,10 +166,14 @@ class TopicSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
 
 
 def topic_view(topic: Topic, lang: str, others: list[Topic]) -> OwnedView:
-    """Read more, the other two languages, then up to two other topics."""
+    """Read more, all sources (when there are more than the key ones), the other two
+    languages, then up to two other topics."""
     view = OwnedView(None, timeout=None)
     view.add_item(TopicButton("more", topic.slug, lang, label=t("kb.read_more", lang),
                               style=discord.ButtonStyle.primary, row=0))
+    if has_more_sources(topic):
+        view.add_item(SourcesButton(topic.slug, lang, None, label=t("kb.sources.all", lang),
+                                    row=0))
     for other_lang in LANGS:
         if other_lang != lang:
             view.add_item(TopicButton("lang", topic.slug, other_lang,
@@ -135,4 +202,5 @@ def browse_view(topics: list[Topic], lang: str) -> OwnedView:
     return view
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (TopicButton, TopicSelect)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    TopicButton, SourcesButton, TopicSelect)

@@ -6,11 +6,13 @@ Discord's limits (1024 characters a field, 4096 a description) with an ellipsis 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import discord
 
 from bot.i18n import t
+from bot.l10n import day
 from bot.pledges import audit, campaigns
 from bot.pledges.campaigns import Counts, Listed
 from bot.pledges.progress import STATUSES
@@ -34,8 +36,9 @@ def fit_lines(lines: list[str], limit: int = FIELD_LIMIT) -> str:
 
 def stats_embed(stats: PledgeStats, title: str, lang: str, topics: TopicSource) -> discord.Embed:
     embed = discord.Embed(title=title[:256], colour=discord.Colour.dark_gold(),
-                          description=t("pledges_admin.stats.summary", lang, total=stats.total,
-                                        comments=stats.comments))
+                          description=t("pledges_admin.stats.summary", lang,
+                                        pledges=t("units.pledges", lang, count=stats.total),
+                                        comments=t("units.comments", lang, count=stats.comments)))
     regions = [f"{region_label(r, lang)}: **{stats.by_region.get(r, 0)}**" for r in PLEDGE_REGIONS]
     ranked = sorted(stats.by_topic.items(), key=lambda kv: (-kv[1], kv[0]))
     topic_lines = [f"{topics.title(slug, lang)}: **{n}**" for slug, n in ranked]
@@ -51,21 +54,24 @@ def stats_embed(stats: PledgeStats, title: str, lang: str, topics: TopicSource) 
 
 
 def _counts(counts: Counts, lang: str) -> str:
-    return t("pledges_admin.campaign.counts", lang, pledges=counts.pledges,
-             withdrawn=counts.withdrawn, reported=counts.reported, fulfilled=counts.fulfilled)
+    return t("pledges_admin.campaign.counts", lang,
+             pledges=t("units.pledges", lang, count=counts.pledges),
+             withdrawn=t("pledges_admin.count.withdrawn", lang, count=counts.withdrawn),
+             reported=t("pledges_admin.count.reported", lang, count=counts.reported),
+             fulfilled=t("pledges_admin.count.fulfilled", lang, count=counts.fulfilled))
 
 
 def campaign_line(entry: Listed, lang: str, now: str) -> str:
     if entry.is_open(now):
-        state = (t("pledges_admin.campaign.state_until", lang, date=entry.closes_at[:10])
+        state = (t("pledges_admin.campaign.state_until", lang, date=day(entry.closes_at, lang))
                  if entry.closes_at else t("pledges_admin.campaign.state_open", lang))
     else:
         closed = entry.closed_at or entry.closes_at or ""
-        state = t("pledges_admin.campaign.state_closed", lang, date=closed[:10])
+        state = t("pledges_admin.campaign.state_closed", lang, date=day(closed, lang))
     line = (f"**{discord.utils.escape_markdown(entry.name)}** · {state} · "
             f"{_counts(entry.counts, lang)}")
     if entry.remind_days:
-        line += " · " + t("pledges_admin.campaign.reminder", lang, days=entry.remind_days)
+        line += " · " + t("pledges_admin.campaign.reminder", lang, count=entry.remind_days)
     return line
 
 
@@ -80,13 +86,12 @@ def campaigns_embed(listed: list[Listed], without: Counts, lang: str) -> discord
                          colour=discord.Colour.dark_gold())
 
 
-def audit_line(entry: audit.AuditEntry, lang: str) -> str:
+def audit_line(entry: audit.AuditEntry, lang: str, topic_title: Callable[[str, str], str]) -> str:
     moment = datetime.strptime(entry.created_at, campaigns.ISO_FORMAT).replace(tzinfo=UTC)
     who = t("pledges_admin.audit.cli", lang) if entry.via_cli else f"<@{entry.moderator_id}>"
-    shown = {k: v for k, v in entry.filters.items() if k not in ("delivery", "via")}
-    filters = (", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
-               or t("pledges_admin.audit.no_filters", lang))
+    filters = audit.describe_filters(entry.filters, lang, topic_title)
     return t("pledges_admin.audit.line", lang, id=entry.number,
              when=discord.utils.format_dt(moment, "f"), who=who,
              kind=t(f"pledges_admin.kind.{entry.kind}", lang), format=entry.format,
-             rows=entry.row_count, filters=discord.utils.escape_markdown(filters)[:300])
+             rows=t("units.rows", lang, count=entry.row_count),
+             filters=discord.utils.escape_markdown(filters)[:300])

@@ -10,9 +10,7 @@ closed the next time a moderator opens or closes one, so the index never blocks 
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -20,11 +18,10 @@ import aiosqlite
 
 from bot.errors import UserError
 from bot.storage import Database
+from bot.text import member_line
 
 NAME_MAX = 100
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_SPACES = re.compile(r"\s+")
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 SQL_COLUMNS = "id, guild_id, name, opened_by, opened_at, closes_at, closed_at, remind_days"
 SQL_OPEN_ROW = f"SELECT {SQL_COLUMNS} FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL"
@@ -110,15 +107,14 @@ class Listed:
 def clean_name(raw: str) -> str:
     """Names are shown in exports and stats: one line, no control characters, 1..100 chars.
 
-    Bidirectional overrides go too, so a name cannot display reversed in a moderator's list.
+    Bidirectional controls go too, so a name cannot display reversed in a moderator's list, and
+    a name with nothing visible is empty.
     """
-    kept = (" " if c.isspace() else c for c in raw
-            if c.isspace() or (unicodedata.category(c) != "Cc" and c not in _BIDI))
-    text = _SPACES.sub(" ", "".join(kept)).strip()
+    text = member_line(raw)
     if not text:
         raise UserError("pledges_admin.campaign.name_empty")
     if len(text) > NAME_MAX:
-        raise UserError("pledges_admin.campaign.name_too_long", limit=NAME_MAX)
+        raise UserError("pledges_admin.campaign.name_too_long", count=NAME_MAX)
     return text
 
 
@@ -186,7 +182,7 @@ async def open_campaign(
     now = now or now_iso()
     closes_at = None if closes is None else closing_moment(closes)
     if closes_at is not None and closes_at <= now:
-        raise UserError("pledges_admin.campaign.closes_past", date=closes.isoformat() if closes else "")
+        raise UserError("pledges_admin.campaign.closes_past", date=closes if closes else "")
     async with db.transaction() as conn:
         await conn.execute(SQL_EXPIRE, {"guild": guild_id, "now": now})
         existing = await _fetch_open(conn, guild_id)

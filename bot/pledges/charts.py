@@ -18,8 +18,9 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.i18n import t
+from bot.l10n import number
 from bot.pledges.progress import STATUSES
-from bot.pledges.report import ReportData, number
+from bot.pledges.report import ReportData
 from bot.regions import PLEDGE_REGIONS, region_label
 
 # Okabe & Ito (2008), "Color Universal Design"

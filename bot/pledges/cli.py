@@ -33,7 +33,7 @@ SCHEMA_VERSION = 5  # the migration that gave pledges their numbers and progress
 
 
 def guild_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0:
+    if not (text.isascii() and text.isdecimal()) or int(text) <= 0:  # "²" is a digit to isdigit
         raise argparse.ArgumentTypeError(f"expected a Discord server id (digits), got {text!r}")
     return int(text)
 

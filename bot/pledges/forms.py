@@ -109,7 +109,7 @@ def remind_select(lang: str, default_days: int | None) -> discord.ui.Select[Any]
                                     default=not default_days)]
     for count in days:
         key = "pledges.remind.option_default" if count == default_days else "pledges.remind.option"
-        options.append(discord.SelectOption(label=t(key, lang, days=count), value=str(count),
+        options.append(discord.SelectOption(label=t(key, lang, count=count), value=str(count),
                                             default=count == default_days))
     return discord.ui.Select(custom_id="remind", placeholder=t("pledges.remind.hint", lang),
                              options=options, min_values=0, max_values=1, required=False)
@@ -171,14 +171,16 @@ def update_modal(lang: str, pledges: list[Pledge], chosen: Pledge) -> RenderedMo
     return modal.finish()
 
 
-def comment_modal(lang: str, topics: list[TopicChoice], topic: TopicChoice) -> RenderedModal:
-    """The `comment` form; the topic travels as a pre-selected select, so no state is kept."""
+def comment_modal(lang: str, topic: TopicChoice) -> RenderedModal:
+    """The `comment:<topic>` form. The member chose the topic in the command, so the form does
+    not ask again: it names the topic in full (the title may be cut at 45 characters) and
+    carries it in its custom_id, so no state is kept. Submissions are checked like any other."""
     modal = RenderedModal(title=t("comments.modal.title", lang, topic=topic.title),
-                          custom_id="comment")
+                          custom_id=f"comment:{topic.slug}")
+    modal.add_item(discord.ui.TextDisplay(t("comments.modal.about", lang, topic=topic.title)))
     modal.add_item(label(t("comments.modal.text", lang), discord.ui.TextInput(
         custom_id="comment_text", style=discord.TextStyle.paragraph, max_length=COMMENT_TEXT.limit,
         placeholder=t("comments.modal.text_hint", lang))))
-    modal.add_item(label(t("comments.modal.topic", lang), topic_select(topics, topic.slug, lang)))
     return modal.finish()
 
 

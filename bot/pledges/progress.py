@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.pledges.store import Pledge, own_pledge, utc_now
-from bot.pledges.text import Field, clean, strip_controls
+from bot.pledges.text import Field, clean
 from bot.storage import Database
+from bot.text import strip_controls
 
 STATUSES = ("planned", "in_progress", "fulfilled", "not_fulfilled")
 FINAL = ("fulfilled", "not_fulfilled")  # a pending reminder has nothing left to ask for

@@ -9,6 +9,7 @@ from __future__ import annotations
 import discord
 
 from bot.i18n import t
+from bot.l10n import day
 from bot.pledges.forms import fit
 from bot.pledges.reminders import Due
 from bot.pledges.store import Pledge
@@ -28,7 +29,7 @@ def progress_text(pledge: Pledge, lang: str) -> str:
     if pledge.progress is None or pledge.progress_at is None:
         return progress_label(None, lang)
     return t("pledges.receipt.progress", lang, status=progress_label(pledge.progress, lang),
-             date=pledge.progress_at[:10], count=pledge.progress_updates)
+             date=day(pledge.progress_at, lang), count=pledge.progress_updates)
 
 
 def campaign_text(pledge: Pledge, lang: str) -> str:
@@ -54,7 +55,7 @@ def receipt(pledge: Pledge, lang: str, title_key: str, topics: TopicSource, *,
                         inline=False)
     if reminder:
         embed.add_field(name=t("pledges.field.reminder", lang),
-                        value=t("pledges.receipt.reminder", lang, date=reminder[:10]))
+                        value=t("pledges.receipt.reminder", lang, date=day(reminder, lang)))
     embed.set_footer(text=t("pledges.receipt.footer", lang))
     return embed
 
@@ -64,7 +65,7 @@ def line(pledge: Pledge, lang: str, topics: TopicSource) -> tuple[str, str]:
     status = t(f"pledges.status.{pledge.status}", lang)
     name = t("pledges.mine.item", lang, id=pledge.number, status=status,
              region=region_label(pledge.region, lang), topic=topics.title(pledge.topic, lang),
-             date=pledge.created_at[:10])
+             date=day(pledge.created_at, lang))
     value = (f"{fit(pledge.on_behalf_of, 100)}: {fit(pledge.text, SNIPPET)}\n"
              f"{t('pledges.mine.progress', lang, progress=progress_text(pledge, lang))}")
     if pledge.campaign:

@@ -11,8 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from babel.numbers import format_decimal
-
 from bot.i18n import t
 from bot.storage import Database
 
@@ -75,13 +73,8 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def number(value: int, lang: str) -> str:
-    """1,234 / 1 234 / 1.234: each language's own grouping (Babel, CLDR data)."""
-    return str(format_decimal(value, locale=lang))
-
-
 def summary(data: ReportData, lang: str) -> str:
-    """A few localized lines to go with the chart."""
-    values = {key: number(getattr(data, key), lang)
+    """A few localized lines to go with the chart; each figure agrees with its own words."""
+    values = {key: t(f"pledges_admin.report.{key}", lang, count=getattr(data, key))
               for key in ("active", "withdrawn", "reported", "fulfilled", "updates")}
     return t("pledges_admin.report.summary", lang, **values)

@@ -1,18 +1,20 @@
-"""Cleaning what members type before it is stored.
+"""Checking what members type before it is stored.
 
 Discord's modal limits live in the client, and a crafted request skips them, so every rule here
-is enforced again on our side. Beyond trimming, removing control characters and the length
+is enforced again on our side. Beyond bot.text's cleaning (control characters, bidirectional
+controls and lone surrogates removed, text with nothing visible counted as empty) and the length
 limits, text is stored exactly as typed: any script, emoji, right-to-left text and markdown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.options import MAX_ID
 from bot.regions import PLEDGE_REGIONS
+from bot.text import member_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,36 +31,16 @@ ON_BEHALF_OF = Field(200, "pledges.error.behalf_empty", "pledges.error.behalf_to
 COMMENT_TEXT = Field(1500, "comments.error.empty", "comments.error.too_long")
 
 
-# Unicode's Cc (control) and Cs (surrogate) categories are fixed ranges, so one regex finds
-# them; a per-character `unicodedata.category` loop cost ~0.15 ms on a 1,000-character pledge,
-# on the path every submission in a burst takes.
-CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def strip_controls(value: str) -> str:
-    """Drop control characters (NUL, escapes, tabs...) and lone surrogates; keep newlines.
-
-    Lone surrogates can arrive through JSON escapes and cannot be stored as UTF-8. Format
-    characters (zero-width joiners in emoji, right-to-left marks) are kept: they are part of
-    the text.
-    """
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROLS.sub("", value)
-
-
 def clean(value: object, field: Field) -> str:
     """The stored form of a submitted text, or a UserError the member can act on."""
     if not isinstance(value, str):
         raise UserError(field.empty_key)
-    text = strip_controls(value).strip()
+    text = member_text(value)
     if not text:
         raise UserError(field.empty_key)
     if len(text) > field.limit:
-        raise UserError(field.too_long_key, limit=field.limit, length=len(text))
+        raise UserError(field.too_long_key, limit=field.limit, count=len(text))
     return text
-
-
-MAX_ID = 2**63 - 1  # SQLite's integer range: a larger id cannot exist
 
 
 def checked_id(value: object, not_found_key: str) -> int:

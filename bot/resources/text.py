@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from datetime import date
 
 from bot.regions import REGIONS
+from bot.text import clean_text
 
 KINDS: dict[str, str] = {
     "report": "Report",
@@ -23,8 +23,8 @@ KINDS: dict[str, str] = {
 MAX_TITLE = 256  # Discord's embed title limit
 MAX_AUTHOR = 100
 MAX_LANGUAGE = 8
+# Bounded repetition, and "<" cannot occur inside a tag: each "<" is looked at once.
 _TAGS = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
-_SPACES = re.compile(r"\s+")
 
 
 class InvalidField(ValueError):
@@ -34,21 +34,6 @@ class InvalidField(ValueError):
         super().__init__(reason)
         self.reason = reason
         self.details = details
-
-
-def clean_text(value: object, limit: int) -> str:
-    """One line of plain text: control and format characters removed, spaces collapsed, cut at
-    `limit` characters (with an ellipsis) so an embed never goes over Discord's limits."""
-    if value is None or value == "":
-        return ""
-    value = str(value)  # a crafted request may send a number where text is expected
-    kept = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-        for c in value[: limit * 8]
-        if unicodedata.category(c) not in ("Cf", "Cs", "Co")
-    )
-    text = _SPACES.sub(" ", kept).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def clean_feed_text(value: str | None, limit: int) -> str:
@@ -78,7 +63,7 @@ def parse_published(value: object) -> str | None:
 def required_title(value: object) -> str:
     raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_TITLE:
-        raise InvalidField("title_too_long", limit=MAX_TITLE)
+        raise InvalidField("title_too_long", count=MAX_TITLE)
     title = clean_text(raw, MAX_TITLE)
     if not title:
         raise InvalidField("title_empty")
@@ -88,7 +73,7 @@ def required_title(value: object) -> str:
 def optional_author(value: object) -> str | None:
     raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_AUTHOR:
-        raise InvalidField("author_too_long", limit=MAX_AUTHOR)
+        raise InvalidField("author_too_long", count=MAX_AUTHOR)
     return clean_text(raw, MAX_AUTHOR) or None
 
 
