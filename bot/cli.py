@@ -25,6 +25,7 @@ Handler = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
 # Feature modules that add their own subcommands through `register(subparsers)`.
 FEATURE_CLIS: tuple[str, ...] = (
     "bot.pledges.cli",
+    "bot.pledges.report_cli",
     "bot.kb.cli",
 )
 

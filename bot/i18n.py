@@ -48,8 +48,8 @@ class CatalogueError(Exception):
 
 # Numbers shown as figures that no word agrees with ("#12", "page 2 of 3", "5 s", "(4)",
 # "the limit is 1000", "3×"): any other number in a message is a `count` with plural forms.
-NUMERALS = frozenset({"id", "feed", "page", "pages", "seconds", "total", "limit", "times",
-                      "version"})
+NUMERALS = frozenset({"id", "feed", "page", "pages", "seconds", "total", "limit", "times", "low",
+                      "high", "version"})
 # Numbers that name something: written as stored, never as "1,234".
 IDENTIFIERS = frozenset({"id", "feed", "version"})
 # Set by the test suite: numbers given to a message outside `count` or NUMERALS are collected

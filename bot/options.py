@@ -105,4 +105,6 @@ def _check_number(kind: int, value: Any, name: str, parameter: Any) -> None:
     low = -MAX_INTEGER if parameter.min_value is None else max(-MAX_INTEGER, parameter.min_value)
     high = MAX_INTEGER if parameter.max_value is None else min(MAX_INTEGER, parameter.max_value)
     if not low <= value <= high:
+        if parameter.min_value is not None and parameter.max_value is not None:
+            raise UserError("core.error.out_of_range_between", option=name, low=low, high=high)
         raise UserError("core.error.out_of_range", option=name)

@@ -1,4 +1,8 @@
-"""The coalition's five regions, shared by resources, pledges and exports."""
+"""The coalition's five regions, shared by resources, pledges and exports.
+
+Pledges may also be `global`: international NGOs and multi-region work belong to no one region.
+Resources and feeds keep the five (their schema holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,14 @@ REGIONS: dict[str, str] = {
     "mena": "Middle East and North Africa",
 }
 
+PLEDGE_REGIONS: dict[str, str] = {**REGIONS, "global": "Global (international, several regions)"}
+
 
 def region_label(region: str, lang: str) -> str:
-    return choice_name(region, lang, REGIONS.get(region, region))
+    return choice_name(region, lang, PLEDGE_REGIONS.get(region, region))
 
 
-def region_choices() -> list[app_commands.Choice[str]]:
+def region_choices(*, pledges: bool = False) -> list[app_commands.Choice[str]]:
     """English names here; the translator localizes them for fr and es clients."""
-    return [app_commands.Choice(name=label, value=value) for value, label in REGIONS.items()]
+    regions = PLEDGE_REGIONS if pledges else REGIONS
+    return [app_commands.Choice(name=label, value=value) for value, label in regions.items()]

@@ -1,7 +1,8 @@
 """/comment: members comment on knowledge-base topics, list and delete their comments.
 
 A group (`/comment on`, `/comment mine`, `/comment delete`) because Discord does not allow a
-command to be both runnable and a parent of subcommands.
+command to be both runnable and a parent of subcommands. Deleting asks first: the comment is
+shown with Delete and Keep buttons (persistent, re-checked on click), since it cannot come back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from discord.ext import commands
 from bot.client import CoalitionBot
 from bot.i18n import lang_of, t
 from bot.l10n import day
+from bot.pledges.buttons import CommentButton, view_of
+from bot.pledges.comment_store import Comment, CommentStore
 from bot.pledges.forms import (
     PAGE_SIZE,
     Pager,
@@ -28,7 +31,6 @@ from bot.pledges.forms import (
     submitted_values,
 )
 from bot.pledges.ratelimit import SubmissionLimiter
-from bot.pledges.store import Comment, CommentStore
 from bot.pledges.text import COMMENT_TEXT, check_topic, checked_id, clean
 from bot.pledges.topics import TopicChoice, TopicSource
 
@@ -45,6 +47,12 @@ class Comments(commands.Cog):
         self.topics = TopicSource(bot)
         self.limiter = SubmissionLimiter()
 
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(CommentButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(CommentButton)
+
     def topic(self, slug: str, lang: str) -> TopicChoice:
         return TopicChoice(check_topic(slug, self.topics.slugs()), self.topics.title(slug, lang))
 
@@ -57,7 +65,7 @@ class Comments(commands.Cog):
         embed = discord.Embed(title=t("comments.mine.title", lang, total=total),
                               colour=discord.Colour.blurple())
         for comment in comments:
-            name = t("comments.mine.item", lang, id=comment.id, date=day(comment.created_at, lang),
+            name = t("comments.mine.item", lang, id=comment.number, date=day(comment.created_at, lang),
                      topic=self.topics.title(comment.topic, lang))
             embed.add_field(name=fit(name, 256), value=fit(comment.text, SNIPPET), inline=False)
         if not comments:
@@ -65,8 +73,9 @@ class Comments(commands.Cog):
         embed.set_footer(text=t("comments.mine.footer", lang, page=page + 1, pages=pages))
         return embed, pages
 
-    def receipt(self, comment: Comment, lang: str) -> discord.Embed:
-        embed = discord.Embed(title=t("comments.receipt.title", lang, id=comment.id),
+    def receipt(self, comment: Comment, lang: str, title_key: str = "comments.receipt.title"
+                ) -> discord.Embed:
+        embed = discord.Embed(title=t(title_key, lang, id=comment.number),
                               description=comment.text, colour=discord.Colour.green())
         embed.add_field(name=t("comments.field.topic", lang),
                         value=self.topics.title(comment.topic, lang))
@@ -104,13 +113,33 @@ class Comments(commands.Cog):
         await interaction.response.send_message(
             embed=embed, view=Pager(user_id, lang, render, pages), ephemeral=True)
 
-    @comment.command(name="delete", description="Delete one of your comments for good")
+    @comment.command(name="delete", description="Delete one of your comments for good (asks first)")
     @app_commands.describe(id="The comment number shown on your receipt")
     async def delete(self, interaction: discord.Interaction[CoalitionBot], id: int) -> None:
         guild_id, user_id = guild_member(interaction)
-        await self.store.delete(guild_id, user_id, checked_id(id, "comments.not_found"))
+        lang = lang_of(interaction)
+        comment = await self.store.get_own(guild_id, user_id, checked_id(id, "comments.not_found"))
+        embed = self.receipt(comment, lang, "comments.delete.confirm_title")
+        embed.colour = discord.Colour.orange()
+        embed.set_footer(text=t("comments.delete.confirm", lang))
         await interaction.response.send_message(
-            t("comments.deleted", lang_of(interaction), id=id), ephemeral=True)
+            embed=embed, view=view_of(CommentButton("delete", comment.number, lang),
+                                      CommentButton("keep", comment.number, lang)), ephemeral=True)
+
+    async def comment_button(self, interaction: discord.Interaction[Any], action: str,
+                             number: int) -> None:
+        """Delete or Keep under the question; the comment is re-read as the clicker's own."""
+        guild_id, user_id = guild_member(interaction)
+        lang = lang_of(interaction)
+        if action == "keep":
+            comment = await self.store.get_own(guild_id, user_id, number)
+            await interaction.response.edit_message(
+                content=t("comments.delete.kept", lang, id=number),
+                embed=self.receipt(comment, lang), view=None)
+            return
+        await self.store.delete(guild_id, user_id, number)
+        await interaction.response.edit_message(content=t("comments.deleted", lang, id=number),
+                                                embed=None, view=None)
 
     async def submit(self, interaction: discord.Interaction[Any], topic_slug: Any) -> None:
         """A comment form: validate, count against the limit, commit, and only then answer."""

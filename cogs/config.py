@@ -1,4 +1,5 @@
-"""/config (moderators): where announcements go, who the moderators are, and a summary."""
+"""/config (moderators): where announcements go, who the moderators are, the weekly digest,
+and a summary."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from discord.ext import commands
 
 from bot.channel_access import require
 from bot.client import CoalitionBot
+from bot.digest.poster import DAYS, DIGEST_CHANNEL, DIGEST_DAY
 from bot.errors import UserError
 from bot.guild_settings import MODERATOR_ROLE
-from bot.i18n import lang_of, t
+from bot.i18n import choice_name, lang_of, t
 from bot.kb.entry_store import REVIEW_SETTING
 from bot.options import typed_id
 from bot.permissions import ModeratorGroup
@@ -130,6 +132,27 @@ class Config(commands.Cog):
                                           "1" if state == "on" else "0")
         await self.done(interaction, f"config.kb_review.{state}")
 
+    @config.command(name="digest", description="A weekly digest for moderators (no channel: stop it)")
+    @app_commands.describe(channel="Where to post it (leave out to stop the digest)",
+                           day="The day it is posted (UTC)")
+    @app_commands.choices(day=[app_commands.Choice(name=d.title(), value=d) for d in DAYS])
+    async def digest(self, interaction: Interaction, channel: discord.TextChannel | None = None,
+                     day: str = "monday") -> None:
+        assert interaction.guild_id is not None
+        if day not in DAYS:
+            raise UserError("core.error.bad_value", value=day[:100])
+        if channel is None:
+            await self.bot.guild_settings.set(interaction.guild_id, DIGEST_CHANNEL, None)
+            await self.bot.guild_settings.set(interaction.guild_id, DIGEST_DAY, None)
+            await self.done(interaction, "config.digest.off")
+            return
+        channel_id = own_channel(interaction, channel)
+        require(interaction, channel_id, "announcements", lang_of(interaction))  # an embed
+        await self.bot.guild_settings.set(interaction.guild_id, DIGEST_CHANNEL, channel_id)
+        await self.bot.guild_settings.set(interaction.guild_id, DIGEST_DAY, DAYS.index(day))
+        await self.done(interaction, "config.digest.on", channel=f"<#{channel_id}>",
+                        day=choice_name(day, lang_of(interaction), day))
+
     @config.command(name="show", description="This server's settings for the bot")
     async def show(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
@@ -174,7 +197,17 @@ class Config(commands.Cog):
             (t("config.show.kb_review", lang),
              t("config.show.on" if values.get(REVIEW_SETTING) == "1" else "config.show.off",
                lang)),
+            (t("config.show.digest", lang), self.digest_summary(values, channel, lang)),
         ]
+
+    @staticmethod
+    def digest_summary(values: dict[str, str], channel: Any, lang: str) -> str:
+        if DIGEST_CHANNEL not in values:
+            return t("config.show.digest_off", lang)
+        raw_day = values.get(DIGEST_DAY, "0")
+        day = DAYS[int(raw_day)] if raw_day.isdigit() and int(raw_day) < len(DAYS) else DAYS[0]
+        return t("config.show.digest_on", lang, channel=channel(DIGEST_CHANNEL, "config.show.none"),
+                 day=choice_name(day, lang, day))
 
 
 async def setup(bot: CoalitionBot) -> None:

@@ -19,6 +19,7 @@ from bot.errors import UserError
 from bot.i18n import lang_of, t
 from bot.pledges import mydata as member_data
 from bot.pledges.forms import fit, guild_member
+from bot.pledges.render import progress_text
 from bot.pledges.topics import TopicSource
 from bot.ui import OwnedView
 
@@ -82,9 +83,11 @@ class MyData(commands.Cog):
 
     def summary(self, data: member_data.MemberData, lang: str) -> discord.Embed:
         lines = [t("mydata.show.counts", lang, **counts(data, lang))]
-        items = [t("mydata.show.pledge", lang, id=p.id, status=t(f"pledges.status.{p.status}", lang),
-                   text=fit(p.text.replace("\n", " "), SNIPPET)) for p in data.pledges]
-        items += [t("mydata.show.comment", lang, id=c.id, topic=self.topics.title(c.topic, lang),
+        items = [t("mydata.show.pledge", lang, id=p.number,
+                   status=t(f"pledges.status.{p.status}", lang),
+                   progress=progress_text(p, lang), text=fit(p.text.replace("\n", " "), SNIPPET))
+                 for p in data.pledges]
+        items += [t("mydata.show.comment", lang, id=c.number, topic=self.topics.title(c.topic, lang),
                     text=fit(c.text.replace("\n", " "), SNIPPET)) for c in data.comments]
         if data.moderation_count:
             lines.append(t("mydata.show.moderation", lang, **{

@@ -1,4 +1,4 @@
-"""/pledges (campaigns, export, audit, stats) and /comments export: the moderators' side.
+"""/pledges (campaigns, export, audit, stats, report) and /comments export: the moderators' side.
 
 Both groups are ModeratorGroups. discord.py runs only the immediate parent's check before a
 subcommand, so the `campaign` subgroup is a ModeratorGroup too; autocomplete runs no group
@@ -8,9 +8,9 @@ check at all, so the autocomplete callbacks ask `is_moderator` themselves.
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -22,15 +22,17 @@ from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.i18n import lang_of, t
 from bot.permissions import ModeratorGroup, is_moderator
-from bot.pledges import audit, campaigns
+from bot.pledges import audit, campaigns, report
+from bot.pledges.admin_render import audit_line, campaigns_embed, stats_embed
+from bot.pledges.charts import render_png
 from bot.pledges.cli import cli_command
-from bot.pledges.export import FORMATS, ExportRequest, Format, file_name, fit_attachment, write_export
-from bot.pledges.stats import PledgeStats, pledge_stats
+from bot.pledges.delivery import produce
+from bot.pledges.export import FORMATS, ExportRequest, Format
+from bot.pledges.stats import pledge_stats
 from bot.pledges.topics import TopicSource
-from bot.regions import REGIONS, region_choices, region_label
+from bot.regions import PLEDGE_REGIONS, region_choices
 
 Interaction = discord.Interaction[CoalitionBot]
-FIELD_LIMIT = 1024
 TOPIC_LIMIT = 100
 AUDIT_ENTRIES = 10
 
@@ -51,7 +53,7 @@ class PledgesAdmin(commands.Cog):
     pledges = ModeratorGroup(
         name="pledges", description="Members' pledges: campaigns, exports, statistics (moderators)")
     campaign = ModeratorGroup(
-        name="campaign", description="Open or close a pledge campaign", parent=pledges,
+        name="campaign", description="Open, close or list pledge campaigns", parent=pledges,
         guild_only=False, default_permissions=None)
     comments = ModeratorGroup(name="comments", description="Members' comments (moderators)")
 
@@ -59,57 +61,76 @@ class PledgesAdmin(commands.Cog):
         self.bot = bot
         self.topics = TopicSource(bot)
 
+    async def find_campaign(self, guild_id: int, name: str | None) -> campaigns.Campaign | None:
+        if name is None:
+            return None
+        found = await campaigns.find(self.bot.db, guild_id, name)
+        if found is None:
+            raise UserError("pledges_admin.campaign.unknown", name=name[:100])
+        return found
+
     # -- campaigns -----------------------------------------------------------------------------
 
     @campaign.command(name="open", description="Open a campaign; new pledges are filed under it")
     @app_commands.describe(name="Campaign name (at most 100 characters)",
-                           closes="Last day to pledge, YYYY-MM-DD (optional)")
-    async def campaign_open(self, interaction: Interaction,
-                            name: app_commands.Range[str, 1, 100], closes: str | None = None) -> None:
+                           closes="Last day to file pledges under it, YYYY-MM-DD (optional)",
+                           remind_after="Reminder the pledge form offers first, in days (optional)")
+    async def campaign_open(self, interaction: Interaction, name: app_commands.Range[str, 1, 100],
+                            closes: str | None = None,
+                            remind_after: app_commands.Range[int, 1, 365] | None = None) -> None:
         assert interaction.guild_id is not None
         lang = lang_of(interaction)
         day = None if closes is None else campaigns.parse_day(closes, "pledges_admin.campaign.bad_date")
         opened = await campaigns.open_campaign(self.bot.db, interaction.guild_id, name,
-                                               interaction.user.id, closes=day)
+                                               interaction.user.id, closes=day,
+                                               remind_days=remind_after)
         text = (t("pledges_admin.campaign.opened", lang, name=opened.name) if day is None else
                 t("pledges_admin.campaign.opened_until", lang, name=opened.name, date=day))
+        if remind_after:
+            text += "\n" + t("pledges_admin.campaign.opened_reminder", lang,
+                                    count=remind_after)
         await interaction.response.send_message(text, ephemeral=True)
 
-    @campaign.command(name="close", description="Close the open campaign")
+    @campaign.command(name="close", description="Close the open campaign (pledging goes on without it)")
     async def campaign_close(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         closed = await campaigns.close_campaign(self.bot.db, interaction.guild_id)
         await interaction.response.send_message(
             t("pledges_admin.campaign.closed", lang_of(interaction), name=closed.name), ephemeral=True)
 
+    @campaign.command(name="list", description="Every campaign of this server, with its counts")
+    async def campaign_list(self, interaction: Interaction) -> None:
+        assert interaction.guild_id is not None
+        listed, without = await campaigns.listing(self.bot.db, interaction.guild_id)
+        await interaction.response.send_message(
+            embed=campaigns_embed(listed, without, lang_of(interaction)), ephemeral=True)
+
     # -- exports -------------------------------------------------------------------------------
 
-    @pledges.command(name="export", description="Export this server's pledges (CSV or JSON)")
+    @pledges.command(name="export", description="Export this server's pledges (CSV, JSON or Excel)")
     @app_commands.describe(format="File format", campaign="Only this campaign",
                            region="Only this region", since="Only from this day on, YYYY-MM-DD",
                            include_withdrawn="Include withdrawn pledges")
-    @app_commands.choices(region=region_choices())
+    @app_commands.choices(region=region_choices(pledges=True))
     async def pledges_export(
-        self, interaction: Interaction, *, format: Literal["csv", "json"],
+        self, interaction: Interaction, *, format: Literal["csv", "json", "xlsx"],
         campaign: str | None = None, region: str | None = None, since: str | None = None,
         include_withdrawn: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         fmt = _format(format)
-        if region is not None and region not in REGIONS:
+        if region is not None and region not in PLEDGE_REGIONS:
             raise UserError("core.error.bad_value", value=region[:100])
-        if campaign is not None and await campaigns.find(
-                self.bot.db, interaction.guild_id, campaign) is None:
-            raise UserError("pledges_admin.campaign.unknown", name=campaign[:100])
+        await self.find_campaign(interaction.guild_id, campaign)
         request = ExportRequest("pledges", interaction.guild_id, campaign=campaign, region=region,
                                 since=_since(since), include_withdrawn=bool(include_withdrawn))
         await self._deliver(interaction, request, fmt)
 
-    @comments.command(name="export", description="Export this server's comments (CSV or JSON)")
+    @comments.command(name="export", description="Export this server's comments (CSV, JSON or Excel)")
     @app_commands.describe(format="File format", topic="Only this topic",
                            since="Only from this day on, YYYY-MM-DD")
-    async def comments_export(self, interaction: Interaction, format: Literal["csv", "json"],
+    async def comments_export(self, interaction: Interaction, format: Literal["csv", "json", "xlsx"],
                               topic: str | None = None, since: str | None = None) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -122,29 +143,28 @@ class PledgesAdmin(commands.Cog):
     async def _deliver(self, interaction: Interaction, request: ExportRequest, fmt: Format) -> None:
         """Write the file, record it in the audit log, then attach it (gzip if it must)."""
         lang = lang_of(interaction)
+        titles = {c.slug: c.title for c in self.topics.choices(lang, other=True)}
         with tempfile.TemporaryDirectory(prefix="coalition-export-") as folder:
-            name = file_name(request, fmt, campaigns.now_iso())
-            path = Path(folder) / name
-            with path.open("wb") as sink:
-                count = await write_export(self.bot.db, request, fmt, sink)
-            attachment = await asyncio.to_thread(fit_attachment, path, name,
-                                                 interaction.filesize_limit)
-            delivery = ("too_large" if attachment is None else
-                        "gzip" if attachment.compressed else "attached")
+            produced = await produce(self.bot.db, request, fmt, Path(folder),
+                                     stamp=campaigns.now_iso(), limit=interaction.filesize_limit,
+                                     lang=lang, topics=titles)
             await audit.record_export(
                 self.bot.db, request.guild_id, interaction.user.id, kind=request.kind, fmt=fmt,
-                filters={**request.filters(), "delivery": delivery}, row_count=count)
+                filters={**request.filters(), "delivery": produced.delivery},
+                row_count=produced.count)
+            attachment = produced.attachment
             if attachment is None:
-                await interaction.followup.send(t("pledges_admin.export.too_large", lang, count=count,
-                                                  command=cli_command(request, fmt)), ephemeral=True)
+                await interaction.followup.send(t(
+                    "pledges_admin.export.too_large", lang, count=produced.count,
+                    command=cli_command(request, fmt)), ephemeral=True)
                 return
-            text = t("pledges_admin.export.done", lang, count=count)
+            text = t("pledges_admin.export.done", lang, count=produced.count)
             if attachment.compressed:
                 text += "\n" + t("pledges_admin.export.compressed", lang)
             await interaction.followup.send(
                 text, file=discord.File(attachment.path, filename=attachment.filename), ephemeral=True)
 
-    # -- audit and stats -----------------------------------------------------------------------
+    # -- audit, stats and the report ------------------------------------------------------------
 
     @pledges.command(name="audit", description="Latest exports on this server: who, when, filters")
     async def pledges_audit(self, interaction: Interaction) -> None:
@@ -159,42 +179,45 @@ class PledgesAdmin(commands.Cog):
                               description="\n".join(lines)[:4096], colour=discord.Colour.dark_gold())
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @pledges.command(name="stats", description="Pledges by region, topic and status")
+    @pledges.command(name="stats", description="Pledges by region, topic, status and progress")
     @app_commands.describe(campaign="Only this campaign")
     async def pledges_stats(self, interaction: Interaction, campaign: str | None = None) -> None:
         assert interaction.guild_id is not None
         lang = lang_of(interaction)
-        found = None
-        if campaign is not None:
-            found = await campaigns.find(self.bot.db, interaction.guild_id, campaign)
-            if found is None:
-                raise UserError("pledges_admin.campaign.unknown", name=campaign[:100])
+        found = await self.find_campaign(interaction.guild_id, campaign)
         stats = await pledge_stats(self.bot.db, interaction.guild_id, found.id if found else None)
         title = (t("pledges_admin.stats.title", lang) if found is None else
                  t("pledges_admin.stats.title_campaign", lang, name=found.name))
-        await interaction.response.send_message(embed=self.stats_embed(stats, title, lang),
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            embed=stats_embed(stats, title, lang, self.topics), ephemeral=True)
 
-    def stats_embed(self, stats: PledgeStats, title: str, lang: str) -> discord.Embed:
-        embed = discord.Embed(title=title[:256], colour=discord.Colour.dark_gold(),
-                              description=t("pledges_admin.stats.summary", lang,
-                                            pledges=t("units.pledges", lang, count=stats.total),
-                                            comments=t("units.comments", lang,
-                                                       count=stats.comments)))
-        regions = [f"{region_label(r, lang)}: **{stats.by_region.get(r, 0)}**" for r in REGIONS]
-        topics = [f"{self.topics.title(slug, lang)}: **{n}**"
-                  for slug, n in sorted(stats.by_topic.items(), key=lambda kv: (-kv[1], kv[0]))]
-        statuses = [f"{t(f'pledges_admin.status.{s}', lang)}: **{stats.by_status.get(s, 0)}**"
-                    for s in ("active", "withdrawn")]
-        for key, lines in (("region", regions), ("topic", topics), ("status", statuses)):
-            embed.add_field(name=t(f"pledges_admin.stats.{key}", lang),
-                            value=fit_field(lines) or "—", inline=key != "topic")
-        return embed
+    @pledges.command(name="report", description="Charts of pledges by region, topic, progress and time (PNG)")
+    @app_commands.describe(campaign="Only this campaign (default: every pledge of this server)")
+    async def pledges_report(self, interaction: Interaction, campaign: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        lang = lang_of(interaction)
+        found = await self.find_campaign(interaction.guild_id, campaign)
+        data = await report.gather(self.bot.db, interaction.guild_id, found.id if found else None,
+                                   found.name if found else None)
+        if data.total == 0:
+            await interaction.followup.send(t("pledges_admin.report.empty", lang), ephemeral=True)
+            return
+        titles = {c.slug: c.title for c in self.topics.choices(lang, other=True)}
+        server = interaction.guild.name if interaction.guild else None
+        png = await asyncio.to_thread(render_png, data, lang, titles, server=server)
+        name = f"pledges-report-{interaction.guild_id}.png"
+        embed = discord.Embed(title=t("pledges_admin.report.embed_title", lang),
+                              description=report.summary(data, lang), colour=discord.Colour.dark_gold())
+        embed.set_image(url=f"attachment://{name}")
+        await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), filename=name),
+                                        ephemeral=True)
 
     # -- autocomplete (moderators only: no group check runs here) -------------------------------
 
     @pledges_export.autocomplete("campaign")
     @pledges_stats.autocomplete("campaign")
+    @pledges_report.autocomplete("campaign")
     async def campaign_autocomplete(self, interaction: Interaction,
                                     current: str) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None or not await is_moderator(interaction):
@@ -209,26 +232,6 @@ class PledgesAdmin(commands.Cog):
             return []
         return [app_commands.Choice(name=c.title[:100], value=c.slug)
                 for c in self.topics.search(current, lang_of(interaction))]
-
-
-def fit_field(lines: list[str], limit: int = FIELD_LIMIT) -> str:
-    """As many whole lines as fit an embed field, then an ellipsis line."""
-    text = ""
-    for line in lines:
-        if len(text) + len(line) + 2 + 1 > limit:
-            return text + "\n…"
-        text = f"{text}\n{line}" if text else line
-    return text
-
-
-def audit_line(entry: audit.AuditEntry, lang: str, topic_title: Callable[[str, str], str]) -> str:
-    moment = datetime.strptime(entry.created_at, campaigns.ISO_FORMAT).replace(tzinfo=UTC)
-    who = t("pledges_admin.audit.cli", lang) if entry.via_cli else f"<@{entry.moderator_id}>"
-    filters = audit.describe_filters(entry.filters, lang, topic_title)
-    return t("pledges_admin.audit.line", lang, id=entry.id, when=discord.utils.format_dt(moment, "f"),
-             who=who, kind=t(f"pledges_admin.kind.{entry.kind}", lang), format=entry.format,
-             rows=t("units.rows", lang, count=entry.row_count),
-             filters=discord.utils.escape_markdown(filters)[:300])
 
 
 async def setup(bot: CoalitionBot) -> None:

@@ -24,11 +24,12 @@ HOSTILE = [
 
 async def add_campaign(db: Database, guild_id: int, name: str, *, opened_by: int = 1,
                        opened_at: str = "2024-01-01T00:00:00Z", closes_at: str | None = None,
-                       closed_at: str | None = None) -> int:
+                       closed_at: str | None = None, remind_days: int | None = None) -> int:
     async with db.transaction() as conn:
         cur = await conn.execute(
-            "INSERT INTO campaigns (guild_id, name, opened_by, opened_at, closes_at, closed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (guild_id, name, opened_by, opened_at, closes_at, closed_at))
+            "INSERT INTO campaigns (guild_id, name, opened_by, opened_at, closes_at, closed_at, "
+            "remind_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, name, opened_by, opened_at, closes_at, closed_at, remind_days))
     return cur.lastrowid
 
 
@@ -37,16 +38,21 @@ async def add_pledge(db: Database, guild_id: int, **fields: Any) -> int:
         "author_id": 111, "campaign_id": None, "text": "We will cooperate.",
         "on_behalf_of": "Republic of Testland", "region": "europe", "topic": "arrest-warrants",
         "lang": "en", "status": "active", "created_at": "2024-03-01T10:00:00Z",
-        "updated_at": None, "withdrawn_at": None,
+        "updated_at": None, "withdrawn_at": None, "progress": None, "progress_at": None,
+        "progress_updates": 0,
     }
     row.update(fields)
     row["updated_at"] = row["updated_at"] or row["created_at"]
+    if row["progress"] is not None:
+        row["progress_at"] = row["progress_at"] or row["updated_at"]
     async with db.transaction() as conn:
         cur = await conn.execute(
             "INSERT INTO pledges (guild_id, author_id, campaign_id, text, on_behalf_of, region, "
-            "topic, lang, status, created_at, updated_at, withdrawn_at) VALUES "
+            "topic, lang, status, created_at, updated_at, withdrawn_at, progress, progress_at, "
+            "progress_updates) VALUES "
             "(:guild, :author_id, :campaign_id, :text, :on_behalf_of, :region, :topic, :lang, "
-            ":status, :created_at, :updated_at, :withdrawn_at)", {"guild": guild_id, **row})
+            ":status, :created_at, :updated_at, :withdrawn_at, :progress, :progress_at, "
+            ":progress_updates)", {"guild": guild_id, **row})
     return cur.lastrowid
 
 

@@ -46,7 +46,7 @@ async def test_form_and_receipt(world, locale):
     [row] = await rows(world)
     assert (row["guild_id"], row["author_id"], row["topic"], row["text"]) == (
         world.guild_id, world.member.id, "outcome-document", "Más claridad ✊ <@123> @here")
-    assert row["lang"] == locale[:2] and receipt.ephemeral and f"{row['id']}" in receipt.text()
+    assert row["lang"] == locale[:2] and receipt.ephemeral and f"{row['number']}" in receipt.text()
 
 
 async def test_unknown_topic_in_the_command_is_refused_before_the_form(world):
@@ -106,9 +106,21 @@ async def test_mine_and_delete_only_own(world):
         refused = await world.h.slash("comment delete", {"id": comment_id}, user=user)
         assert refused.text().replace(str(comment_id), "N") == missing.text().replace(
             "987654", "N")
-    done = await world.h.slash("comment delete", {"id": comment_id}, user=world.member)
-    assert str(comment_id) in done.text()
+    asked = await world.h.slash("comment delete", {"id": comment_id}, user=world.member)
+    assert f"Delete comment #{comment_id} for good?" in asked.text() and "first" in asked.text()
+    assert asked.custom_ids() == [f"comment:delete:{comment_id}", f"comment:keep:{comment_id}"]
+    assert len(await rows(world)) == 3  # nothing yet
+    intruder = await world.h.click(asked, f"comment:delete:{comment_id}", user=world.other_member,
+                                   check=False)
+    assert "no comment number" in intruder.text() and len(await rows(world)) == 3
+    kept = await world.h.click(asked, f"comment:keep:{comment_id}", user=world.member)
+    assert "kept" in kept.text() and kept.custom_ids() == [] and len(await rows(world)) == 3
+    asked = await world.h.slash("comment delete", {"id": comment_id}, user=world.member)
+    done = await world.h.click(asked, f"comment:delete:{comment_id}", user=world.member)
+    assert f"#{comment_id} deleted" in done.text() and done.custom_ids() == []
     assert [r["text"] for r in await rows(world)] == ["second", "bruno's"]
+    again = await world.h.slash("comment delete", {"id": comment_id}, user=world.member)
+    assert "no comment number" in again.text() and again.custom_ids() == []
     for value in (0, -1, 2**53):
         reply = await world.h.slash("comment delete", {"id": value}, user=world.member,
                                     check=False)

@@ -57,6 +57,7 @@ def test_a_modal_is_asked_field_by_field_and_the_pledge_is_stored(tmp_path):
         "Ministry of Justice",
         "europe",
         "implementing-legislation",
+        "0",
         "/pledge mine",
     ]) + "\n"
     result = console(tmp_path, script)
@@ -127,6 +128,7 @@ Ministry of Justice
 atlantis
 europe
 implementing-legislation
+0
 /pledge mine
 lang fr
 /engagement les-miens
@@ -137,7 +139,7 @@ lang es
 /preguntar pregunta: orden de detención
 /recursos buscar consulta: bechir
 as moderator
-/compromisos exportar formato: xlsx
+/compromisos exportar formato: pdf
 /compromisos exportar formato: csv
 /configuración anuncios canal: #nope
 /configuración anuncios canal: #announcements
@@ -219,7 +221,7 @@ async def test_a_whole_session_in_three_languages_survives_mistakes_and_a_restar
     assert "“mars” is not one of: Americas, Africa" in after(out, "/resources latest region: mars")
     assert "There is no button or menu [99]" in after(out, "click 99")
     assert "Il n'y a pas de commande /nimportequoi" in after(out, "/nimportequoi")
-    assert "«xlsx» no es una de: CSV (hojas de cálculo), JSON (programas)" in out
+    assert "«pdf» no es una de: CSV (hojas de cálculo), JSON (programas), Libro de Excel" in out
     assert "aquí nada se llama «nope»" in out
     assert "Not understood: “hello there”" in out
     # a moderator command: hidden from the member, refused by the bot when forced

@@ -45,15 +45,16 @@ async def test_csv_has_bom_fixed_columns_and_neutralised_cells(db):
     header = data.decode("utf-8-sig").split("\r\n", 1)[0]
     assert header == ",".join(COLUMNS["pledges"])
     assert header == ("id,created_at,updated_at,status,withdrawn_at,campaign,region,topic,"
-                      "on_behalf_of,text,lang,author_id")
+                      "on_behalf_of,text,lang,author_id,number,progress,progress_updated_at,"
+                      "progress_updates")
     rows = read_csv(data)
     assert [int(r["id"]) for r in rows] == ids
     for row, text in zip(rows, HOSTILE, strict=True):
         for column in ("text", "on_behalf_of", "topic"):
             assert row[column] == neutralise(text)
         assert row["campaign"] == "'=cmd|' /C calc'!A0"
-        assert row["author_id"] == "111"
-        assert row["withdrawn_at"] == ""
+        assert row["author_id"] == "'111"
+        assert row["withdrawn_at"] == "" and row["progress"] == "" and row["progress_updates"] == "0"
     dangerous = [r["text"] for r in rows if r["text"][:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert dangerous == []
     assert rows[6]["text"] == 'line one\nline two, with "quotes"'  # kept whole inside quotes
@@ -92,6 +93,23 @@ async def test_json_has_the_same_fields_and_exact_values(db):
     assert {r["author_id"] for r in rows} == {None}  # anonymised
     assert {r["campaign"] for r in rows} == {"Kampala 2010"}
     assert isinstance(rows[0]["id"], int)
+
+
+async def test_csv_ids_survive_a_spreadsheet(db):
+    """A Discord id has 17 to 20 digits; Excel keeps 15 of a number. As text behind a `'` it
+    keeps them all, and the database id and the per-server number stay plain numbers."""
+    snowflake = 1576960976975167495
+    pledge = await add_pledge(db, GUILD, author_id=snowflake, progress="in_progress",
+                              progress_updates=2, progress_at="2024-05-01T00:00:00Z")
+    await add_comment(db, GUILD, author_id=snowflake)
+    [row] = read_csv(await export(db, ExportRequest("pledges", GUILD)))
+    assert row["author_id"] == f"'{snowflake}" and row["id"] == str(pledge)
+    assert row["number"] == "1" and row["progress"] == "in_progress"
+    assert (row["progress_updated_at"], row["progress_updates"]) == ("2024-05-01T00:00:00Z", "2")
+    raw = (await export(db, ExportRequest("comments", GUILD))).decode("utf-8-sig")
+    assert f",\"'{snowflake}\"," in raw
+    [data] = read_json(await export(db, ExportRequest("pledges", GUILD), "json"))
+    assert data["author_id"] == snowflake and data["number"] == 1  # JSON: values as stored
 
 
 async def test_empty_exports_are_valid_files(db):
@@ -143,7 +161,7 @@ async def test_comment_filters_and_columns(db):
     await add_comment(db, GUILD, text="-- old", topic="stocktaking", created_at="2023-05-01T00:00:00Z")
     await add_comment(db, GUILD, text="new", topic="outcome-document", author_id=None)
     rows = read_csv(await export(db, ExportRequest("comments", GUILD)))
-    assert list(rows[0]) == ["id", "created_at", "topic", "lang", "text", "author_id"]
+    assert list(rows[0]) == ["id", "created_at", "topic", "lang", "text", "author_id", "number"]
     assert [r["text"] for r in rows] == ["'-- old", "new"]
     assert rows[1]["author_id"] == ""
     only = read_json(await export(db, ExportRequest("comments", GUILD, topic="stocktaking"), "json"))

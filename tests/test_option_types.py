@@ -156,7 +156,7 @@ async def _every_type(interaction, *, text: str, count: int, flag: bool, ratio: 
 EVERY_TYPE = app_commands.Command(name="every", description="every type", callback=_every_type)
 DECLARED = {p.display_name: p for p in EVERY_TYPE.parameters}
 REFUSALS = {"core.error.malformed", "core.error.outdated", "core.error.wrong_type",
-            "core.error.out_of_range", "core.error.broken_text"}
+            "core.error.out_of_range", "core.error.out_of_range_between", "core.error.broken_text"}
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats()
     | st.text(st.characters(exclude_categories=()), max_size=20),

@@ -210,12 +210,19 @@ async def test_stats_by_region_topic_status_localized(world):
     await add_pledge(world.db, world.guild_id, region="africa", topic="pledges", campaign_id=spring)
     await add_pledge(world.db, world.guild_id, region="africa", topic="agreements", status="withdrawn")
     await add_pledge(world.db, world.other_guild_id, region="mena", topic="pledges")
+    await add_pledge(world.db, world.guild_id, region="global", topic="other", progress="fulfilled",
+                     progress_updates=1)
     reply = await world.h.slash("pledges stats", {}, user=world.moderator, locale="fr")
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
-    assert set(fields) == {"Par région", "Par sujet", "Par statut"}
+    assert set(fields) == {"Par région", "Par sujet", "Par statut",
+                           "Où en sont les engagements actifs"}
+    assert "Mondial (international, plusieurs régions): **1**" in fields["Par région"]
+    assert "Tenu: **1**" in fields["Où en sont les engagements actifs"]
+    assert "Pas encore de point: **1**" in fields["Où en sont les engagements actifs"]
+    assert "Autre (aucun de ces sujets): **1**" in fields["Par sujet"]
     assert "Afrique: **2**" in fields["Par région"]
     assert "Moyen-Orient et Afrique du Nord: **0**" in fields["Par région"]
-    assert "actifs: **1**" in fields["Par statut"] and "retirés: **1**" in fields["Par statut"]
+    assert "actifs: **2**" in fields["Par statut"] and "retirés: **1**" in fields["Par statut"]
     assert "**1**" in fields["Par sujet"]
     only = await world.h.slash("pledges stats", {"campaign": "Spring"}, user=world.moderator)
     assert "Spring" in only.embeds[0]["title"] and "1 pledge in all; 0 comments" in only.text()

@@ -44,7 +44,7 @@ async def test_mine_when_empty_and_in_another_server(world):
 
 async def test_edit_opens_prefilled_form_and_saves_changes(world):
     await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
+    pledge_id = (await pledge_rows(world))[0]["number"]
     opened = await world.h.slash("pledge edit", {"id": pledge_id}, user=world.member, locale="fr")
     modal = opened.modal
     assert modal["custom_id"] == f"pledge:edit:{pledge_id}" and len(modal["title"]) <= 45
@@ -65,15 +65,23 @@ async def test_edit_opens_prefilled_form_and_saves_changes(world):
 
 async def test_receipt_edit_button_opens_the_same_form(world):
     _, receipt = await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
+    pledge_id = (await pledge_rows(world))[0]["number"]
     opened = await world.h.click(receipt, f"pledge:edit:{pledge_id}", user=world.member)
     assert opened.modal["custom_id"] == f"pledge:edit:{pledge_id}"
 
 
-async def test_withdraw_keeps_the_row_marked_with_the_time(world):
+async def test_withdraw_asks_first_then_keeps_the_row_marked_with_the_time(world):
     await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
-    reply = await world.h.slash("pledge withdraw", {"id": pledge_id}, user=world.member)
+    pledge_id = (await pledge_rows(world))[0]["number"]
+    question = await world.h.slash("pledge withdraw", {"id": pledge_id}, user=world.member)
+    assert question.ephemeral and "Withdraw pledge #1?" in question.text()
+    assert question.custom_ids() == [f"pledge:confirm:{pledge_id}", f"pledge:keep:{pledge_id}"]
+    assert (await pledge_rows(world))[0]["status"] == "active"  # nothing yet
+    intruder = await world.h.click(question, f"pledge:confirm:{pledge_id}", user=world.other_member,
+                                   check=False)
+    assert "no pledge number" in intruder.text()
+    assert (await pledge_rows(world))[0]["status"] == "active"
+    reply = await world.h.click(question, f"pledge:confirm:{pledge_id}", user=world.member)
     row = (await pledge_rows(world))[0]
     assert row["status"] == "withdrawn" and row["withdrawn_at"].endswith("Z")
     assert "withdrawn" in reply.text()
@@ -83,18 +91,25 @@ async def test_withdraw_keeps_the_row_marked_with_the_time(world):
     assert edit.modal is None and "withdrawn" in edit.text()
 
 
-async def test_receipt_withdraw_button_updates_the_receipt(world):
+async def test_receipt_withdraw_button_asks_then_updates_the_receipt(world):
     _, receipt = await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
-    clicked = await world.h.click(receipt, f"pledge:withdraw:{pledge_id}", user=world.member)
+    pledge_id = (await pledge_rows(world))[0]["number"]
+    asked = await world.h.click(receipt, f"pledge:withdraw:{pledge_id}", user=world.member)
+    assert asked.callback_type == 7 and "Withdraw pledge" in asked.text()
+    assert asked.custom_ids() == [f"pledge:confirm:{pledge_id}", f"pledge:keep:{pledge_id}"]
+    kept = await world.h.click(asked, f"pledge:keep:{pledge_id}", user=world.member)
+    assert "saved" in kept.text() and f"pledge:withdraw:{pledge_id}" in kept.custom_ids()
+    assert (await pledge_rows(world))[0]["status"] == "active"
+    asked = await world.h.click(kept, f"pledge:withdraw:{pledge_id}", user=world.member)
+    clicked = await world.h.click(asked, f"pledge:confirm:{pledge_id}", user=world.member)
     assert clicked.callback_type == 7
     assert (await pledge_rows(world))[0]["status"] == "withdrawn"
-    assert world.fake.get_message(int(receipt.message["id"]))["components"] == []
+    assert clicked.custom_ids() == [f"pledge:restore:{pledge_id}"]
 
 
 async def test_other_members_and_servers_get_the_same_not_found(world):
     _, receipt = await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
+    pledge_id = (await pledge_rows(world))[0]["number"]
     missing = await world.h.slash("pledge withdraw", {"id": 999_999}, user=world.member)
     texts = {missing.text().replace("999999", "N")}
     for user in (world.other_member, world.outsider):
@@ -132,13 +147,17 @@ async def test_out_of_range_and_negative_ids_are_not_found(world):
 
 async def test_receipt_buttons_work_after_a_restart(world):
     _, receipt = await make(world)
-    pledge_id = (await pledge_rows(world))[0]["id"]
+    pledge_id = (await pledge_rows(world))[0]["number"]
     await world.h.close()
     async with running_bot(world.fake, world.db.path) as (_, h):
         message = world.fake.get_message(int(receipt.message["id"]))
         intruder = await h.click(message, f"pledge:withdraw:{pledge_id}", user=world.other_member)
         assert "no pledge number" in intruder.text()
-        clicked = await h.click(message, f"pledge:withdraw:{pledge_id}", user=world.member)
+        asked = await h.click(message, f"pledge:withdraw:{pledge_id}", user=world.member)
+        assert asked.callback_type == 7
+    async with running_bot(world.fake, world.db.path) as (_, h):
+        message = world.fake.get_message(int(receipt.message["id"]))
+        clicked = await h.click(message, f"pledge:confirm:{pledge_id}", user=world.member)
         assert clicked.callback_type == 7
     assert (await pledge_rows(world))[0]["status"] == "withdrawn"
 
@@ -147,7 +166,8 @@ async def test_crafted_receipt_button_with_an_out_of_range_id_is_not_found(world
     """A custom_id whose number SQLite cannot hold is refused like any other foreign id."""
     _, receipt = await make(world)
     stored = world.fake.get_message(int(receipt.message["id"]))
-    for custom_id in ("pledge:withdraw:9999999999999999999", "pledge:edit:9999999999999999999"):
+    for custom_id in ("pledge:withdraw:9999999999999999999", "pledge:edit:9999999999999999999",
+                      "pledge:confirm:9999999999999999999", "pledge:progress:9999999999999999999"):
         payload = world.h.payloads.envelope(3, world.member, guild_id=world.guild_id,
                                             channel_id=int(stored["channel_id"]), locale="en-US",
                                             guild_locale=None, app_permissions=None)

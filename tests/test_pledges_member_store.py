@@ -7,8 +7,9 @@ from discord import app_commands
 
 from bot.errors import UserError
 from bot.pledges import mydata
+from bot.pledges.comment_store import CommentStore
 from bot.pledges.ratelimit import SubmissionLimiter
-from bot.pledges.store import CommentStore, PledgeDraft, PledgeStore
+from bot.pledges.store import PledgeDraft, PledgeStore
 from bot.pledges.text import (
     COMMENT_TEXT,
     ON_BEHALF_OF,
@@ -112,51 +113,50 @@ async def test_create_without_any_campaign_attaches_to_none(db):
     assert row["status"] == "active" and row["created_at"].endswith("Z")
 
 
-async def test_create_attaches_to_open_campaign_and_refuses_after_close(db):
+async def test_create_attaches_to_open_campaign_and_to_none_after_close(db):
     store = PledgeStore(db)
     campaign = await open_campaign(db, G, "Review Conference", closes_at="2999-01-01T00:00:00Z")
     pledge = await store.create(G, ANA, DRAFT, "en")
-    assert pledge.campaign_id == campaign
+    assert (pledge.campaign_id, pledge.campaign) == (campaign, "Review Conference")
     await db.execute("UPDATE campaigns SET closed_at = '2024-02-01T00:00:00Z'")
-    with pytest.raises(UserError) as caught:
-        await store.create(G, ANA, DRAFT, "en")
-    assert caught.value.key == "pledges.campaign_closed"
-    assert caught.value.kwargs["name"] == "Review Conference"
-    assert await db.fetchval("SELECT count(*) FROM pledges") == 1
+    after = await store.create(G, ANA, DRAFT, "en")
+    assert (after.campaign_id, after.campaign) == (None, None)
+    assert await db.fetchval("SELECT count(*) FROM pledges") == 2
     # another server is unaffected by this server's campaigns
     assert (await store.create(OTHER_G, ANA, DRAFT, "en")).campaign_id is None
 
 
 async def test_campaign_past_its_closing_date_is_closed(db):
     await open_campaign(db, G, "Kampala", closes_at="2010-06-11T23:59:59Z")
-    state = await PledgeStore(db).campaign_state(G)
-    assert state.closed and state.open_id is None
+    assert await PledgeStore(db).open_campaign(G) is None
+    assert (await PledgeStore(db).create(G, ANA, DRAFT, "en")).campaign_id is None
 
 
 async def test_owner_only_access_same_error_for_foreign_and_missing(db):
     store = PledgeStore(db)
     mine = await store.create(G, ANA, DRAFT, "en")
-    for guild, author, pledge_id in ((G, BRUNO, mine.id), (OTHER_G, ANA, mine.id), (G, ANA, 999)):
+    for guild, author, pledge_id in ((G, BRUNO, mine.number), (OTHER_G, ANA, mine.number),
+                                     (G, ANA, 999)):
         for call in (store.get_own(guild, author, pledge_id),
                      store.withdraw(guild, author, pledge_id),
                      store.update(guild, author, pledge_id, DRAFT)):
             with pytest.raises(UserError) as caught:
                 await call
             assert caught.value.key == "pledges.not_found"
-    assert (await store.get_own(G, ANA, mine.id)).text == DRAFT.text
+    assert (await store.get_own(G, ANA, mine.number)).text == DRAFT.text
 
 
 async def test_update_then_withdraw_keeps_the_row(db):
     store = PledgeStore(db)
     pledge = await store.create(G, ANA, DRAFT, "en", now="2024-01-01T00:00:00Z")
     changed = PledgeDraft("New text", "ONG Colombia", "americas", "agreements")
-    updated = await store.update(G, ANA, pledge.id, changed, now="2024-01-02T00:00:00Z")
+    updated = await store.update(G, ANA, pledge.number, changed, now="2024-01-02T00:00:00Z")
     assert (updated.text, updated.region, updated.updated_at) == (
         "New text", "americas", "2024-01-02T00:00:00Z")
     assert updated.created_at == "2024-01-01T00:00:00Z"
-    withdrawn = await store.withdraw(G, ANA, pledge.id, now="2024-01-03T00:00:00Z")
+    withdrawn = await store.withdraw(G, ANA, pledge.number, now="2024-01-03T00:00:00Z")
     assert withdrawn.status == "withdrawn" and withdrawn.withdrawn_at == "2024-01-03T00:00:00Z"
-    for call in (store.withdraw(G, ANA, pledge.id), store.update(G, ANA, pledge.id, DRAFT)):
+    for call in (store.withdraw(G, ANA, pledge.number), store.update(G, ANA, pledge.number, DRAFT)):
         with pytest.raises(UserError) as caught:
             await call
         assert caught.value.key == "pledges.already_withdrawn"
@@ -169,20 +169,20 @@ async def test_edit_refused_once_campaign_closed_but_withdraw_allowed(db):
     pledge = await store.create(G, ANA, DRAFT, "en")
     await db.execute("UPDATE campaigns SET closed_at = '2024-02-01T00:00:00Z'")
     with pytest.raises(UserError) as caught:
-        await store.update(G, ANA, pledge.id, DRAFT)
+        await store.update(G, ANA, pledge.number, DRAFT)
     assert caught.value.key == "pledges.edit_closed"
-    assert (await store.withdraw(G, ANA, pledge.id)).status == "withdrawn"
+    assert (await store.withdraw(G, ANA, pledge.number)).status == "withdrawn"
 
 
 async def test_mine_pages_newest_first_and_only_own(db):
     store = PledgeStore(db)
-    ids = [(await store.create(G, ANA, DRAFT, "en")).id for _ in range(7)]
+    ids = [(await store.create(G, ANA, DRAFT, "en")).number for _ in range(7)]
     await store.create(G, BRUNO, DRAFT, "en")
     await store.create(OTHER_G, ANA, DRAFT, "en")
     first, total = await store.mine(G, ANA, limit=5)
     second, _ = await store.mine(G, ANA, limit=5, offset=5)
     assert total == 7
-    assert [p.id for p in first + second] == ids[::-1]
+    assert [p.number for p in first + second] == ids[::-1] == [7, 6, 5, 4, 3, 2, 1]
 
 
 # --- comments --------------------------------------------------------------------------------
@@ -195,9 +195,9 @@ async def test_comments_create_list_and_really_delete(db):
     assert total == 1 and listed[0].text == "Más claridad ✊"
     for guild, author in ((G, BRUNO), (OTHER_G, ANA)):
         with pytest.raises(UserError) as caught:
-            await store.delete(guild, author, comment.id)
+            await store.delete(guild, author, comment.number)
         assert caught.value.key == "comments.not_found"
-    await store.delete(G, ANA, comment.id)
+    await store.delete(G, ANA, comment.number)
     assert await db.fetchval("SELECT count(*) FROM comments WHERE id = ?", (comment.id,)) == 0
 
 
@@ -207,7 +207,7 @@ async def seed(db):
     pledges, comments = PledgeStore(db), CommentStore(db)
     await pledges.create(G, ANA, DRAFT, "en")
     withdrawn = await pledges.create(G, ANA, DRAFT, "en")
-    await pledges.withdraw(G, ANA, withdrawn.id)
+    await pledges.withdraw(G, ANA, withdrawn.number)
     await comments.create(G, ANA, "pledges", "c1", "en")
     await pledges.create(G, BRUNO, DRAFT, "en")
     await pledges.create(OTHER_G, ANA, DRAFT, "en")
@@ -268,15 +268,20 @@ async def test_concurrent_creates_are_grouped_and_each_gets_its_own_row(db):
 
     store = PledgeStore(db)
     await open_campaign(db, OTHER_G, "Closed", closed_at="2024-01-01T00:00:00Z")
+    drive = await open_campaign(db, G, "Drive")
     calls = [store.create(G if i % 3 else OTHER_G, 5000 + i,
-                          PledgeDraft(f"pledge {i}", f"state {i}", "europe", "pledges"), "en")
+                          PledgeDraft(f"pledge {i}", f"state {i}", "europe", "pledges",
+                                      remind_days=i % 2 * 30), "en")
              for i in range(60)]
-    results = await asyncio.gather(*calls, return_exceptions=True)
+    results = await asyncio.gather(*calls)
     for i, result in enumerate(results):
-        if i % 3 == 0:
-            assert isinstance(result, UserError) and result.key == "pledges.campaign_closed"
-            continue
-        row = await db.fetchone("SELECT author_id, text, guild_id FROM pledges WHERE id = ?",
-                                (result.id,))
-        assert (row["author_id"], row["text"], row["guild_id"]) == (5000 + i, f"pledge {i}", G)
-    assert await db.fetchval("SELECT count(*) FROM pledges") == 40
+        guild = G if i % 3 else OTHER_G
+        row = await db.fetchone("SELECT author_id, text, guild_id, number, campaign_id "
+                                "FROM pledges WHERE id = ?", (result.id,))
+        assert (row["author_id"], row["text"], row["guild_id"], row["number"]) == (
+            5000 + i, f"pledge {i}", guild, result.number)
+        assert row["campaign_id"] == (drive if guild == G else None) == result.campaign_id
+    numbers = {g: sorted(r.number for i, r in enumerate(results) if (G if i % 3 else OTHER_G) == g)
+               for g in (G, OTHER_G)}
+    assert numbers == {G: list(range(1, 41)), OTHER_G: list(range(1, 21))}
+    assert await db.fetchval("SELECT count(*) FROM pledge_reminders") == 30

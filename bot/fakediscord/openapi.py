@@ -47,6 +47,13 @@ DIVERGENCES: dict[str, JSON] = {
         "anyOf": [{"$ref": "#/components/schemas/SnowflakeType"},
                   {"type": "integer", "minimum": 0}],
     },
+    # discord.py opens a DM (`User.create_dm`, `Client.create_dm`) with the user's id as an
+    # integer (`{"recipient_id": 123}`); the description says a snowflake string. Discord
+    # accepts it (every bot that sends a direct message through discord.py relies on that).
+    "/components/schemas/CreatePrivateChannelRequest/properties/recipient_id": {
+        "anyOf": [{"type": "null"}, {"$ref": "#/components/schemas/SnowflakeType"},
+                  {"type": "integer", "minimum": 0}],
+    },
     # A 400/50035 answer lists per-field errors with string codes ("BASE_TYPE_REQUIRED", as in
     # Discord's documentation of error messages); the description reuses its top-level `Error`
     # there, whose code is an integer. Only matters for checking the fake's own answers.

@@ -121,6 +121,14 @@ class Rest:
                 "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1})
         return json_response(data)
 
+    async def open_dm(self, request: web.Request) -> web.StreamResponse:
+        self.auth(request)
+        recipient = body_dict().get("recipient_id")
+        if not str(recipient).isdigit():
+            raise form_error({"recipient_id": {"_errors": [{
+                "code": "NUMBER_TYPE_COERCE", "message": f"Value {recipient!r} is not snowflake."}]}})
+        return json_response(self.fake.open_dm(int(str(recipient))))
+
     # -- channels and messages ------------------------------------------------------------------
     async def get_channel(self, request: web.Request) -> web.StreamResponse:
         self.auth(request)
@@ -144,6 +152,7 @@ class Rest:
         channel_id = snowflake_param(request, "channel_id")
         data = body_dict()
         self.fake.writable_channel(channel_id)
+        self.fake.check_dm_open(channel_id)
         errors = message_errors(data)
         if errors:
             raise form_error(errors)
@@ -239,6 +248,7 @@ def add_routes(router: web.UrlDispatcher, fake: FakeDiscord) -> None:
     commands = API + "/applications/{application_id}/commands"
     guild_commands = API + "/applications/{application_id}/guilds/{guild_id}/commands"
     router.add_get(API + "/users/@me", rest.me)
+    router.add_post(API + "/users/@me/channels", rest.open_dm)
     router.add_get(API + "/oauth2/applications/@me", rest.application)
     router.add_get(API + "/gateway", rest.gateway)
     router.add_get(API + "/gateway/bot", rest.gateway)

@@ -12,6 +12,7 @@ import secrets
 import time
 from typing import Any
 
+from bot.fakediscord.dms import DirectMessages
 from bot.fakediscord.records import Upload
 from bot.fakediscord.state import (
     CHANNEL_ANNOUNCEMENT,
@@ -36,7 +37,7 @@ from bot.fakediscord.state import (
 EDITABLE_FIELDS = ("content", "embeds", "components", "allowed_mentions", "poll")
 
 
-class FakeWorld:
+class FakeWorld(DirectMessages):
     """State only; `FakeDiscord` adds the server around it."""
 
     def __init__(self, *, application_id: int | None = None, bot_name: str = "Coalition Bot",
@@ -138,6 +139,9 @@ class FakeWorld:
             for channel in guild["channels"]:
                 if int(channel["id"]) == int(channel_id):
                     return dict(channel)
+        direct = self.dm_channel(channel_id)
+        if direct is not None:
+            return direct
         raise DiscordError(404, 10003, "Unknown Channel")
 
     def guild_of_channel(self, channel_id: int) -> int:
@@ -205,7 +209,7 @@ class FakeWorld:
         """Store a new message; interaction replies may land in channels the fake does not model
         (a DM, a hand-crafted payload), bot posts may not."""
         try:
-            guild = self.writable_channel(channel_id)["guild_id"]
+            guild = self.writable_channel(channel_id).get("guild_id")
         except DiscordError:
             if webhook_id is None or int(channel_id) in self.deleted_channels:
                 raise

@@ -26,14 +26,14 @@ SQL_INSERT = (
     "VALUES (:guild, :moderator, :kind, :format, :filters, :rows, :now)"
 )
 SQL_LATEST = (
-    "SELECT id, moderator_id, kind, format, filters, row_count, created_at FROM export_audit "
+    "SELECT number, moderator_id, kind, format, filters, row_count, created_at FROM export_audit "
     "WHERE guild_id = :guild ORDER BY id DESC LIMIT :limit"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    id: int
+    number: int  # per server, as moderators see it (the database id is not shown)
     moderator_id: int
     kind: str
     format: str
@@ -65,7 +65,7 @@ async def record_export(
 async def latest(db: Database, guild_id: int, limit: int = 10) -> list[AuditEntry]:
     rows = await db.fetchall(SQL_LATEST, {"guild": guild_id, "limit": limit})
     return [
-        AuditEntry(row["id"], row["moderator_id"], row["kind"], row["format"],
+        AuditEntry(row["number"], row["moderator_id"], row["kind"], row["format"],
                    _filters(row["filters"]), row["row_count"], row["created_at"])
         for row in rows
     ]

@@ -1,7 +1,9 @@
 """Pledge campaigns: at most one open per server, optionally closing by itself on a date.
 
 A campaign groups the pledges made during one drive (as states pledged around the 2010 Review
-Conference). The database enforces "one open per server" with a partial unique index; a
+Conference). It is never a gate: members pledge with or without one, and closing a campaign
+only stops attaching new pledges to it. A campaign may set the reminder delay the pledge form
+offers first. The database enforces "one open per server" with a partial unique index; a
 campaign whose closing date has passed is treated as closed everywhere, and its row is marked
 closed the next time a moderator opens or closes one, so the index never blocks a new drive.
 """
@@ -21,7 +23,7 @@ from bot.text import member_line
 NAME_MAX = 100
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
-SQL_COLUMNS = "id, guild_id, name, opened_by, opened_at, closes_at, closed_at"
+SQL_COLUMNS = "id, guild_id, name, opened_by, opened_at, closes_at, closed_at, remind_days"
 SQL_OPEN_ROW = f"SELECT {SQL_COLUMNS} FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL"
 SQL_LATEST = (f"SELECT {SQL_COLUMNS} FROM campaigns WHERE guild_id = :guild "
               "ORDER BY opened_at DESC, id DESC LIMIT 1")
@@ -33,9 +35,18 @@ SQL_EXPIRE = (
     "AND closes_at IS NOT NULL AND closes_at <= :now"
 )
 SQL_INSERT = (
-    "INSERT INTO campaigns (guild_id, name, opened_by, opened_at, closes_at) "
-    "VALUES (:guild, :name, :by, :now, :closes)"
+    "INSERT INTO campaigns (guild_id, name, opened_by, opened_at, closes_at, remind_days) "
+    "VALUES (:guild, :name, :by, :now, :closes, :remind)"
 )
+# Every campaign of the server, newest first, and the server's pledges counted per campaign in
+# one pass (campaign_id NULL: pledged outside any campaign).
+SQL_LIST = ("SELECT id, name, opened_at, closes_at, closed_at, remind_days FROM campaigns "
+            "WHERE guild_id = :guild ORDER BY opened_at DESC, id DESC")
+SQL_COUNTS = """
+SELECT campaign_id, count(*) AS pledges, sum(status = 'withdrawn') AS withdrawn,
+       sum(progress_updates > 0) AS reported, sum(progress = 'fulfilled') AS fulfilled
+FROM pledges WHERE guild_id = :guild GROUP BY campaign_id
+"""
 SQL_CLOSE = "UPDATE campaigns SET closed_at = :now WHERE id = :id AND guild_id = :guild"
 
 
@@ -56,6 +67,7 @@ class Campaign:
     opened_at: str
     closes_at: str | None
     closed_at: str | None
+    remind_days: int | None = None  # the reminder the pledge form offers first
 
     def is_open(self, now: str | None = None) -> bool:
         """Open until closed by a moderator or until its closing date has passed."""
@@ -66,7 +78,30 @@ class Campaign:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Campaign:
         return cls(*(row[k] for k in ("id", "guild_id", "name", "opened_by", "opened_at",
-                                       "closes_at", "closed_at")))
+                                       "closes_at", "closed_at", "remind_days")))
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    pledges: int
+    withdrawn: int
+    reported: int  # pledges with at least one progress update
+    fulfilled: int
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    name: str
+    opened_at: str
+    closes_at: str | None
+    closed_at: str | None
+    remind_days: int | None
+    counts: Counts
+
+    def is_open(self, now: str | None = None) -> bool:
+        if self.closed_at is not None:
+            return False
+        return self.closes_at is None or (now or now_iso()) < self.closes_at
 
 
 def clean_name(raw: str) -> str:
@@ -121,6 +156,18 @@ async def names(db: Database, guild_id: int, query: str = "", limit: int = 25) -
     return [row["name"] for row in rows if needle in row["name"].casefold()][:limit]
 
 
+async def listing(db: Database, guild_id: int) -> tuple[list[Listed], Counts]:
+    """Every campaign of this server with its counts, and the counts of pledges in none."""
+    counts = {row["campaign_id"]: Counts(row["pledges"], row["withdrawn"], row["reported"],
+                                         row["fulfilled"])
+              for row in await db.fetchall(SQL_COUNTS, {"guild": guild_id})}
+    none = Counts(0, 0, 0, 0)
+    listed = [Listed(r["name"], r["opened_at"], r["closes_at"], r["closed_at"], r["remind_days"],
+                     counts.get(r["id"], none))
+              for r in await db.fetchall(SQL_LIST, {"guild": guild_id})]
+    return listed, counts.get(None, none)
+
+
 async def _fetch_open(conn: aiosqlite.Connection, guild_id: int) -> Campaign | None:
     async with conn.execute(SQL_OPEN_ROW, {"guild": guild_id}) as cur:
         row = await cur.fetchone()
@@ -129,7 +176,7 @@ async def _fetch_open(conn: aiosqlite.Connection, guild_id: int) -> Campaign | N
 
 async def open_campaign(
     db: Database, guild_id: int, name: str, opened_by: int, *,
-    closes: date | None = None, now: str | None = None,
+    closes: date | None = None, remind_days: int | None = None, now: str | None = None,
 ) -> Campaign:
     name = clean_name(name)
     now = now or now_iso()
@@ -141,14 +188,15 @@ async def open_campaign(
         existing = await _fetch_open(conn, guild_id)
         if existing is not None:
             raise UserError("pledges_admin.campaign.already_open", name=existing.name)
-        params = {"guild": guild_id, "name": name, "by": opened_by, "now": now, "closes": closes_at}
+        params = {"guild": guild_id, "name": name, "by": opened_by, "now": now, "closes": closes_at,
+                  "remind": remind_days}
         try:
             cursor = await conn.execute(SQL_INSERT, params)
         except sqlite3.IntegrityError:
             raise UserError("pledges_admin.campaign.name_taken", name=name) from None
         campaign_id = cursor.lastrowid
     assert campaign_id is not None
-    return Campaign(campaign_id, guild_id, name, opened_by, now, closes_at, None)
+    return Campaign(campaign_id, guild_id, name, opened_by, now, closes_at, None, remind_days)
 
 
 async def close_campaign(db: Database, guild_id: int, *, now: str | None = None) -> Campaign:
@@ -162,4 +210,4 @@ async def close_campaign(db: Database, guild_id: int, *, now: str | None = None)
         closed_at = now if existing.is_open(now) else existing.closes_at or now
         await conn.execute(SQL_CLOSE, {"now": closed_at, "id": existing.id, "guild": guild_id})
     return Campaign(existing.id, guild_id, existing.name, existing.opened_by, existing.opened_at,
-                    existing.closes_at, closed_at)
+                    existing.closes_at, closed_at, existing.remind_days)

@@ -1,4 +1,4 @@
-"""Streaming CSV and JSON exports of one server's pledges and comments.
+"""Streaming CSV and JSON exports of one server's pledges and comments (xlsx: bot.pledges.xlsx).
 
 Rows are read in batches over a read-only connection (`Database.iterate`) and written straight
 to a binary sink (a file, a temporary file, standard output), so memory stays flat whatever the
@@ -7,19 +7,31 @@ row count, and a long export never holds the bot's write lock.
 Column order (fixed; the CSV header and the JSON keys use these names, in this order):
 
 pledges:  id, created_at, updated_at, status, withdrawn_at, campaign, region, topic,
-          on_behalf_of, text, lang, author_id
-comments: id, created_at, topic, lang, text, author_id
+          on_behalf_of, text, lang, author_id, number, progress, progress_updated_at,
+          progress_updates
+comments: id, created_at, topic, lang, text, author_id, number
 
+(Columns added later come last, so files read by position keep working.)
+
+- `id` is the database id (never reused, the same in every export); `number` is the pledge's
+  or comment's number in its server, as members and moderators see it (#12).
 - Times are ISO 8601 UTC (`YYYY-MM-DDTHH:MM:SSZ`); `withdrawn_at` and `campaign` are empty
   (JSON null) when not set; `author_id` is empty (null) once the member chose to anonymise.
 - `status` is `active` or `withdrawn`; withdrawn pledges are left out unless asked for.
-- `region` is one of americas, africa, asia-pacific, europe, mena; `topic` a knowledge-base slug.
+- `region` is one of americas, africa, asia-pacific, europe, mena, global; `topic` a
+  knowledge-base slug, or `other`.
+- `progress` is the latest status the author reported (planned, in_progress, fulfilled,
+  not_fulfilled; empty before the first update), `progress_updated_at` when, and
+  `progress_updates` how many updates there are.
 
 Rows come oldest first (created_at, then id).
 
 CSV: UTF-8 with a byte-order mark (so Excel shows é and ñ), comma separated, CRLF line ends,
 a header row, every text cell in double quotes (inner quotes doubled, line breaks kept inside
-the quotes, as RFC 4180 says), numbers bare. A cell starting with `=`, `+`, `-`, `@`, tab or
+the quotes, as RFC 4180 says), numbers bare. `author_id`, a Discord id of 17 to 20 digits, is
+written as text behind a `'` ('123456789012345678): as a bare number Excel would keep only
+15 digits (1.23457E+17); strip the `'` to get the id. `id` and `number` stay bare numbers,
+far below 15 digits. A cell starting with `=`, `+`, `-`, `@`, tab or
 carriage return gets a leading `'`, so a spreadsheet shows it as text instead of running it as
 a formula (members' text is untrusted); `status` and `region` are held by the schema to fixed
 words, so they never start that way. The same goes for a cell where spaces or line breaks come
@@ -44,9 +56,9 @@ from typing import Any, BinaryIO, Literal
 from bot.storage import Database, Row
 
 Kind = Literal["pledges", "comments"]
-Format = Literal["csv", "json"]
+Format = Literal["csv", "json", "xlsx"]
 KINDS: tuple[Kind, ...] = ("pledges", "comments")
-FORMATS: tuple[Format, ...] = ("csv", "json")
+FORMATS: tuple[Format, ...] = ("csv", "json", "xlsx")
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,22 +66,26 @@ LEADING_BLANKS = " \n"  # trimmed by some importers before they look for a formu
 BATCH = 1000
 
 # How a column is written to CSV: a number (bare), a word from a vocabulary the schema's CHECK
-# constraint fixes (quoted; it cannot start like a formula), or any text (quoted, neutralised).
-Cell = Literal["number", "fixed", "text"]
+# constraint fixes (quoted; it cannot start like a formula), any text or time (quoted,
+# neutralised), or a Discord id (quoted text behind a `'`, so spreadsheets keep every digit).
+Cell = Literal["number", "fixed", "text", "time", "snowflake"]
 # Each column as (output name, SQL expression, cell kind), in output order.
 SOURCES: dict[Kind, tuple[tuple[str, str, Cell], ...]] = {
     "pledges": (
-        ("id", "p.id", "number"), ("created_at", "p.created_at", "text"),
-        ("updated_at", "p.updated_at", "text"), ("status", "p.status", "fixed"),
-        ("withdrawn_at", "p.withdrawn_at", "text"), ("campaign", "c.name", "text"),
+        ("id", "p.id", "number"), ("created_at", "p.created_at", "time"),
+        ("updated_at", "p.updated_at", "time"), ("status", "p.status", "fixed"),
+        ("withdrawn_at", "p.withdrawn_at", "time"), ("campaign", "c.name", "text"),
         ("region", "p.region", "fixed"), ("topic", "p.topic", "text"),
         ("on_behalf_of", "p.on_behalf_of", "text"), ("text", "p.text", "text"),
-        ("lang", "p.lang", "text"), ("author_id", "p.author_id", "number"),
+        ("lang", "p.lang", "text"), ("author_id", "p.author_id", "snowflake"),
+        ("number", "p.number", "number"), ("progress", "p.progress", "fixed"),
+        ("progress_updated_at", "p.progress_at", "time"),
+        ("progress_updates", "p.progress_updates", "number"),
     ),
     "comments": (
-        ("id", "p.id", "number"), ("created_at", "p.created_at", "text"),
+        ("id", "p.id", "number"), ("created_at", "p.created_at", "time"),
         ("topic", "p.topic", "text"), ("lang", "p.lang", "text"), ("text", "p.text", "text"),
-        ("author_id", "p.author_id", "number"),
+        ("author_id", "p.author_id", "snowflake"), ("number", "p.number", "number"),
     ),
 }
 COLUMNS: dict[Kind, tuple[str, ...]] = {
@@ -108,7 +124,10 @@ def csv_line_sql(kind: Kind) -> str:
     formats: list[str] = []
     args: list[str] = []
     for _, expr, cell in SOURCES[kind]:
-        if cell == "text":
+        if cell == "snowflake":
+            formats.append("%s")
+            args.append(f"iif({expr} IS NULL, '', '\"''' || {expr} || '\"')")
+        elif cell in ("text", "time"):
             formats.append('"%s%w"')
             args += [f"iif({SQL_FORMULA.format(expr=expr)}, '''', '')", f"ifnull({expr}, '')"]
         else:
@@ -150,7 +169,11 @@ class ExportRequest:
     def query(self, fmt: Format) -> tuple[str, dict[str, Any]]:
         line = csv_line_sql(self.kind) if fmt == "csv" else json_line_sql(self.kind)
         # As a BLOB the UTF-8 line reaches the file as is: no decoding and re-encoding in Python.
-        sql = f"SELECT CAST({line} AS BLOB) AS line {FROM[self.kind]}"
+        return self.select(f"CAST({line} AS BLOB) AS line")
+
+    def select(self, columns: str) -> tuple[str, dict[str, Any]]:
+        """`SELECT columns` over this request's rows, with its filters and order."""
+        sql = f"SELECT {columns} {FROM[self.kind]}"
         params: dict[str, Any] = {"guild": self.guild_id}
         names = ("campaign", "region") if self.kind == "pledges" else ("topic",)
         for name in names:
@@ -183,6 +206,8 @@ async def _batches(rows: AsyncIterator[Row], size: int) -> AsyncIterator[list[by
 
 async def write_export(db: Database, request: ExportRequest, fmt: Format, sink: BinaryIO) -> int:
     """Stream the export into `sink`; returns the number of rows written."""
+    if fmt == "xlsx":
+        raise ValueError("workbooks are written by bot.pledges.xlsx.write_xlsx")
     sql, params = request.query(fmt)
     lines = _batches(db.iterate(sql, params, batch=BATCH), BATCH)
     count = 0

@@ -9,17 +9,21 @@ the interaction itself (`submitted_values`) and trust nothing in them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.errors import UserError
 from bot.i18n import t
+from bot.pledges.progress import NOTE, STATUSES
+from bot.pledges.reminders import FORM_CHOICES
 from bot.pledges.store import Pledge
-from bot.pledges.text import COMMENT_TEXT, ON_BEHALF_OF, PLEDGE_TEXT
-from bot.pledges.topics import SELECT_LIMIT, TopicChoice
-from bot.regions import REGIONS, region_label
+from bot.pledges.text import COMMENT_TEXT, ON_BEHALF_OF, PLEDGE_TEXT, checked_id
+from bot.pledges.topics import OTHER, SELECT_LIMIT, TopicChoice
+from bot.regions import PLEDGE_REGIONS, region_label
 from bot.tree import report_component_error
 from bot.ui import BaseModal, OwnedView
 
@@ -28,6 +32,7 @@ OPTION_LABEL_LIMIT = 100
 PAGE_SIZE = 5
 
 PageRender = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
+TARGET = re.compile(r"([0-9]{1,20}):([0-9]{1,19})")
 
 
 def guild_member(interaction: discord.Interaction[Any]) -> tuple[int, int]:
@@ -81,10 +86,10 @@ def label(text: str, component: discord.ui.Item[Any]) -> discord.ui.Label[Any]:
 
 
 def topic_options(topics: list[TopicChoice], selected: str | None) -> list[discord.SelectOption]:
-    """At most 25 topics; the selected one is always among them."""
-    shown = topics[:SELECT_LIMIT]
-    if selected is not None and all(c.slug != selected for c in shown):
-        shown = [c for c in topics if c.slug == selected] + shown[: SELECT_LIMIT - 1]
+    """At most 25 topics; the selected one and `other` are always among them."""
+    pinned = [c for c in topics if c.slug in (selected, OTHER)]
+    shown = [c for c in topics if c not in pinned][: SELECT_LIMIT - len(pinned)]
+    shown = [c for c in topics if c in shown or c in pinned]
     return [discord.SelectOption(label=fit(c.title, OPTION_LABEL_LIMIT), value=c.slug,
                                  default=c.slug == selected) for c in shown]
 
@@ -94,13 +99,30 @@ def topic_select(topics: list[TopicChoice], selected: str | None, lang: str) -> 
                              options=topic_options(topics, selected), min_values=1, max_values=1)
 
 
-def pledge_modal(lang: str, topics: list[TopicChoice], pledge: Pledge | None = None) -> RenderedModal:
-    """The `pledge` form, or `pledge:edit:<id>` pre-filled with the member's pledge."""
+def remind_select(lang: str, default_days: int | None) -> discord.ui.Select[Any]:
+    """No reminder, or one after a number of days; the campaign's default comes preselected.
+
+    Optional (min 0): leaving it alone means what it shows, and a crafted submit without it
+    asks for no reminder."""
+    days = sorted({*FORM_CHOICES, *((default_days,) if default_days else ())})
+    options = [discord.SelectOption(label=t("pledges.remind.none", lang), value="0",
+                                    default=not default_days)]
+    for count in days:
+        key = "pledges.remind.option_default" if count == default_days else "pledges.remind.option"
+        options.append(discord.SelectOption(label=t(key, lang, count=count), value=str(count),
+                                            default=count == default_days))
+    return discord.ui.Select(custom_id="remind", placeholder=t("pledges.remind.hint", lang),
+                             options=options, min_values=0, max_values=1, required=False)
+
+
+def pledge_modal(lang: str, topics: list[TopicChoice], pledge: Pledge | None = None, *,
+                 remind_days: int | None = None) -> RenderedModal:
+    """The `pledge` form (with a reminder choice), or `pledge:edit:<number>` pre-filled."""
     if pledge is None:
         modal = RenderedModal(title=t("pledges.modal.title", lang), custom_id="pledge")
     else:
-        modal = RenderedModal(title=t("pledges.modal.edit_title", lang, id=pledge.id),
-                              custom_id=f"pledge:edit:{pledge.id}")
+        modal = RenderedModal(title=t("pledges.modal.edit_title", lang, id=pledge.number),
+                              custom_id=f"pledge:edit:{pledge.number}")
     modal.add_item(label(t("pledges.modal.text", lang), discord.ui.TextInput(
         custom_id="pledge_text", style=discord.TextStyle.paragraph, max_length=PLEDGE_TEXT.limit,
         placeholder=t("pledges.modal.text_hint", lang), default=pledge.text if pledge else None)))
@@ -110,12 +132,42 @@ def pledge_modal(lang: str, topics: list[TopicChoice], pledge: Pledge | None = N
         default=pledge.on_behalf_of if pledge else None)))
     regions = [discord.SelectOption(label=region_label(value, lang), value=value,
                                     default=pledge is not None and pledge.region == value)
-               for value in REGIONS]
+               for value in PLEDGE_REGIONS]
     modal.add_item(label(t("pledges.modal.region", lang), discord.ui.Select(
         custom_id="region", placeholder=t("pledges.modal.region_hint", lang), options=regions,
         min_values=1, max_values=1)))
     modal.add_item(label(t("pledges.modal.topic", lang),
                          topic_select(topics, pledge.topic if pledge else None, lang)))
+    if pledge is None:
+        modal.add_item(label(t("pledges.modal.remind", lang), remind_select(lang, remind_days)))
+    return modal.finish()
+
+
+def pledge_target(guild_id: int, number: int) -> str:
+    """The value naming a pledge in the progress form: its server travels with it, because the
+    form is also opened from a direct message, where the interaction names no server."""
+    return f"{guild_id}:{number}"
+
+
+def update_modal(lang: str, pledges: list[Pledge], chosen: Pledge) -> RenderedModal:
+    """The `pledge_update` form: which pledge (the chosen one preselected), status and a note."""
+    modal = RenderedModal(title=t("pledges.update.title", lang, id=chosen.number),
+                          custom_id="pledge_update")
+    listed = [chosen, *[p for p in pledges if p.id != chosen.id][: SELECT_LIMIT - 1]]
+    listed.sort(key=lambda p: -p.number)
+    options = [discord.SelectOption(
+        label=fit(f"#{p.number} · {p.text}".replace("\n", " "), OPTION_LABEL_LIMIT),
+        value=pledge_target(p.guild_id, p.number), default=p.id == chosen.id) for p in listed]
+    modal.add_item(label(t("pledges.update.pledge", lang), discord.ui.Select(
+        custom_id="pledge", options=options, min_values=1, max_values=1)))
+    statuses = [discord.SelectOption(label=t(f"pledges.progress.{status}", lang), value=status,
+                                     default=status == chosen.progress) for status in STATUSES]
+    modal.add_item(label(t("pledges.update.progress", lang), discord.ui.Select(
+        custom_id="progress", placeholder=t("pledges.update.progress_hint", lang),
+        options=statuses, min_values=1, max_values=1)))
+    modal.add_item(label(t("pledges.update.note", lang), discord.ui.TextInput(
+        custom_id="progress_note", style=discord.TextStyle.paragraph, max_length=NOTE.limit,
+        required=False, placeholder=t("pledges.update.note_hint", lang))))
     return modal.finish()
 
 
@@ -164,6 +216,21 @@ def submitted_values(data: Any) -> dict[str, Any]:
 def single(value: Any) -> Any:
     """The one chosen option of a select (a list of exactly one), else None."""
     return value[0] if isinstance(value, list) and len(value) == 1 else None
+
+
+def parse_target(value: Any, guild_id: int | None) -> tuple[int, int]:
+    """(server, number) from the progress form's `pledge` select, trusting nothing in it.
+
+    In a server the value must name that server; from a direct message it names the server the
+    pledge belongs to, and the author check that follows keeps a member to their own pledges.
+    """
+    match = TARGET.fullmatch(single(value)) if isinstance(single(value), str) else None
+    if match is None:
+        raise UserError("pledges.not_found", id="?")
+    number = checked_id(int(match.group(2)), "pledges.not_found")
+    if guild_id is not None and int(match.group(1)) != guild_id:
+        raise UserError("pledges.not_found", id=number)
+    return int(match.group(1)), number
 
 
 class Pager(OwnedView):

@@ -13,22 +13,27 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from bot.pledges.store import (
-    COMMENT_COLUMNS,
-    PLEDGE_COLUMNS,
-    Comment,
-    Pledge,
-    utc_now,
-)
+from bot.pledges.comment_store import COMMENT_COLUMNS, Comment
+from bot.pledges.store import PLEDGE_SELECT, Pledge, utc_now
 from bot.storage import Database
 
 Choice = Literal["delete", "anonymise"]
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: per-server numbers, progress updates and reminders
 
-SQL_PLEDGES = (f"SELECT {PLEDGE_COLUMNS} FROM pledges WHERE guild_id = :guild "
-               "AND author_id = :author ORDER BY id")
+SQL_PLEDGES = f"{PLEDGE_SELECT} WHERE p.guild_id = :guild AND p.author_id = :author ORDER BY p.id"
 SQL_COMMENTS = (f"SELECT {COMMENT_COLUMNS} FROM comments WHERE guild_id = :guild "
                 "AND author_id = :author ORDER BY id")
+# Progress updates and reminders of the member's pledges (they go with the pledges on erasure).
+SQL_UPDATES = """
+SELECT u.pledge_id, u.status, u.note, u.created_at FROM pledge_updates AS u
+JOIN pledges AS p ON p.id = u.pledge_id AND p.guild_id = u.guild_id
+WHERE p.guild_id = :guild AND p.author_id = :author ORDER BY u.id
+"""
+SQL_REMINDERS = """
+SELECT r.pledge_id, r.due_at, r.state, r.sent_at FROM pledge_reminders AS r
+JOIN pledges AS p ON p.id = r.pledge_id AND p.guild_id = r.guild_id
+WHERE p.guild_id = :guild AND p.author_id = :author ORDER BY r.id
+"""
 # What a moderator's own actions left behind, by kind (kept when they erase their pledges).
 SQL_MODERATION = {
     "exports": "SELECT kind, format, filters, row_count, created_at FROM export_audit "
@@ -60,6 +65,9 @@ class MemberData:
     user_id: int
     pledges: list[Pledge]
     comments: list[Comment]
+    # pledge id -> its progress updates, oldest first (status, note, created_at), and reminders
+    updates: dict[int, list[dict[str, Any]]]
+    reminders: dict[int, list[dict[str, Any]]]
     # Records of this member's actions as a moderator (exports, campaigns opened, resources and
     # feeds added): kept for accountability, not erased with their pledges.
     moderation: dict[str, list[dict[str, Any]]]
@@ -88,9 +96,19 @@ async def collect(db: Database, guild_id: int, user_id: int) -> MemberData:
     params = {"guild": guild_id, "author": user_id}
     pledges = [Pledge.from_row(r) for r in await db.fetchall(SQL_PLEDGES, params)]
     comments = [Comment.from_row(r) for r in await db.fetchall(SQL_COMMENTS, params)]
+    updates = _by_pledge(await db.fetchall(SQL_UPDATES, params))
+    reminders = _by_pledge(await db.fetchall(SQL_REMINDERS, params))
     moderation = {kind: [dict(r) for r in await db.fetchall(sql, params)]
                   for kind, sql in SQL_MODERATION.items()}
-    return MemberData(guild_id, user_id, pledges, comments, moderation)
+    return MemberData(guild_id, user_id, pledges, comments, updates, reminders, moderation)
+
+
+def _by_pledge(rows: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        entry = dict(row)
+        found.setdefault(int(entry.pop("pledge_id")), []).append(entry)
+    return found
 
 
 def export_json(data: MemberData, *, now: str | None = None) -> bytes:
@@ -101,7 +119,8 @@ def export_json(data: MemberData, *, now: str | None = None) -> bytes:
         "exported_at": now or utc_now(),
         "server_id": str(data.guild_id),
         "member_id": str(data.user_id),
-        "pledges": [_without_ids(asdict(p)) for p in data.pledges],
+        "pledges": [{**_without_ids(asdict(p)), "progress_history": data.updates.get(p.id, []),
+                     "reminders": data.reminders.get(p.id, [])} for p in data.pledges],
         "comments": [_without_ids(asdict(c)) for c in data.comments],
         "as_moderator": data.moderation,
     }

@@ -1,17 +1,19 @@
-"""Pledges and comments as their authors see them: create, list, edit, withdraw, delete.
+"""Pledges as their authors see them: create, list, edit, withdraw, restore.
 
-Every query names the server and, for anything a member reads or changes, the author too, so
-an id guessed from another member or another server finds nothing. A pledge that is not the
-member's and one that does not exist produce the same error: the bot is no oracle for which
-ids exist.
+Members name a pledge by its number in the server (pledge 12 of this server), never by the
+database id, so no counter shared by every server leaks their activity. Every query names the
+server and, for anything a member reads or changes, the author too, so a number guessed from
+another member or another server finds nothing. A pledge that is not the member's and one that
+does not exist produce the same error: the bot is no oracle for which numbers exist.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
@@ -20,27 +22,33 @@ from bot.storage import Database
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 BATCH_LIMIT = 100  # pledges per transaction: enough to batch a burst, small enough to answer early ones early
-PLEDGE_COLUMNS = ("id, guild_id, author_id, campaign_id, text, on_behalf_of, region, topic, lang, "
-                  "status, created_at, updated_at, withdrawn_at")
-COMMENT_COLUMNS = "id, guild_id, author_id, topic, text, lang, created_at"
+# The columns of a Pledge, in field order; `p` is pledges, `c` the campaign (LEFT JOIN).
+PLEDGE_SELECT = (
+    "SELECT p.id, p.guild_id, p.number, p.author_id, p.campaign_id, c.name AS campaign, p.text, "
+    "p.on_behalf_of, p.region, p.topic, p.lang, p.status, p.created_at, p.updated_at, "
+    "p.withdrawn_at, p.progress, p.progress_at, p.progress_updates "
+    "FROM pledges AS p LEFT JOIN campaigns AS c ON c.id = p.campaign_id AND c.guild_id = p.guild_id"
+)
 
-SQL_CAMPAIGN_STATE = """
-SELECT (SELECT id FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL
-          AND (closes_at IS NULL OR closes_at > :now)) AS open_id,
-       (SELECT name FROM campaigns WHERE guild_id = :guild
-          ORDER BY opened_at DESC, id DESC LIMIT 1) AS last_name
+SQL_OPEN_CAMPAIGN = """
+SELECT id, name, remind_days FROM campaigns WHERE guild_id = :guild AND closed_at IS NULL
+  AND (closes_at IS NULL OR closes_at > :now)
 """
 SQL_PLEDGE_INSERT = """
 INSERT INTO pledges (guild_id, author_id, campaign_id, text, on_behalf_of, region, topic, lang,
                      created_at, updated_at)
 VALUES (:guild, :author, :campaign, :text, :behalf, :region, :topic, :lang, :now, :now)
 """
+SQL_REMINDER_INSERT = """
+INSERT INTO pledge_reminders (pledge_id, guild_id, due_at, nonce, created_at)
+VALUES (:pledge, :guild, :due, :nonce, :now)
+"""
 SQL_PLEDGE_HIGHEST = "SELECT coalesce(max(id), 0) FROM pledges"
-SQL_PLEDGE_NEW = "SELECT id, guild_id, author_id FROM pledges WHERE id > :before ORDER BY id"
-SQL_PLEDGE_OWN = (f"SELECT {PLEDGE_COLUMNS} FROM pledges "
-                  "WHERE id = :id AND guild_id = :guild AND author_id = :author")
-SQL_PLEDGE_MINE = (f"SELECT {PLEDGE_COLUMNS} FROM pledges WHERE guild_id = :guild "
-                   "AND author_id = :author ORDER BY id DESC LIMIT :limit OFFSET :offset")
+SQL_PLEDGE_NEW = "SELECT id, guild_id, author_id, number FROM pledges WHERE id > :before ORDER BY id"
+SQL_PLEDGE_OWN = (f"{PLEDGE_SELECT} "
+                  "WHERE p.number = :number AND p.guild_id = :guild AND p.author_id = :author")
+SQL_PLEDGE_MINE = (f"{PLEDGE_SELECT} WHERE p.guild_id = :guild AND p.author_id = :author "
+                   "ORDER BY p.number DESC LIMIT :limit OFFSET :offset")
 SQL_PLEDGE_COUNT = "SELECT count(*) FROM pledges WHERE guild_id = :guild AND author_id = :author"
 SQL_PLEDGE_UPDATE = """
 UPDATE pledges SET text = :text, on_behalf_of = :behalf, region = :region, topic = :topic,
@@ -51,22 +59,29 @@ SQL_PLEDGE_WITHDRAW = """
 UPDATE pledges SET status = 'withdrawn', withdrawn_at = :now, updated_at = :now
 WHERE id = :id AND guild_id = :guild AND author_id = :author AND status = 'active'
 """
+SQL_PLEDGE_RESTORE = """
+UPDATE pledges SET status = 'active', withdrawn_at = NULL, updated_at = :now
+WHERE id = :id AND guild_id = :guild AND author_id = :author AND status = 'withdrawn'
+"""
 SQL_CAMPAIGN_CLOSED = """
 SELECT 1 FROM campaigns WHERE id = :campaign AND guild_id = :guild
   AND (closed_at IS NOT NULL OR (closes_at IS NOT NULL AND closes_at <= :now))
 """
-SQL_COMMENT_INSERT = """
-INSERT INTO comments (guild_id, author_id, topic, text, lang, created_at)
-VALUES (:guild, :author, :topic, :text, :lang, :now)
-"""
-SQL_COMMENT_MINE = (f"SELECT {COMMENT_COLUMNS} FROM comments WHERE guild_id = :guild "
-                    "AND author_id = :author ORDER BY id DESC LIMIT :limit OFFSET :offset")
-SQL_COMMENT_COUNT = "SELECT count(*) FROM comments WHERE guild_id = :guild AND author_id = :author"
-SQL_COMMENT_DELETE = "DELETE FROM comments WHERE id = :id AND guild_id = :guild AND author_id = :author"
 
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime(ISO_FORMAT)
+
+
+def later(now: str, days: float) -> str:
+    moment = datetime.strptime(now, ISO_FORMAT).replace(tzinfo=UTC) + timedelta(days=days)
+    return moment.strftime(ISO_FORMAT)
+
+
+def reminder_row(pledge_id: int, guild_id: int, days: float, now: str) -> dict[str, object]:
+    """A pending reminder; its random nonce lets Discord recognise a resend of its DM."""
+    return {"pledge": pledge_id, "guild": guild_id, "due": later(now, days),
+            "nonce": secrets.token_hex(10), "now": now}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +92,17 @@ class PledgeDraft:
     on_behalf_of: str
     region: str
     topic: str
+    remind_days: int = 0  # a reminder by direct message after this many days (0: none)
 
 
 @dataclass(frozen=True, slots=True)
 class Pledge:
-    id: int
+    id: int  # the database id: in exports and logs, never asked of members
     guild_id: int
+    number: int  # what members and moderators see: pledge `number` of this server
     author_id: int | None
     campaign_id: int | None
+    campaign: str | None
     text: str
     on_behalf_of: str
     region: str
@@ -94,6 +112,9 @@ class Pledge:
     created_at: str
     updated_at: str
     withdrawn_at: str | None
+    progress: str | None = None
+    progress_at: str | None = None
+    progress_updates: int = 0
 
     @property
     def active(self) -> bool:
@@ -105,50 +126,34 @@ class Pledge:
 
 
 @dataclass(frozen=True, slots=True)
-class Comment:
+class OpenCampaign:
     id: int
-    guild_id: int
-    author_id: int | None
-    topic: str
-    text: str
-    lang: str
-    created_at: str
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Comment:
-        return cls(*tuple(row))
+    name: str
+    remind_days: int | None = None  # the reminder the pledge form offers first
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignState:
-    open_id: int | None
-    last_name: str | None
-
-    @property
-    def closed(self) -> bool:
-        """Campaigns were run here but none takes pledges now.
-
-        A server that never opened a campaign takes pledges without one: campaigns are an
-        optional way to group a drive, not a gate on pledging.
-        """
-        return self.open_id is None and self.last_name is not None
-
-
-async def _campaign_state(conn: aiosqlite.Connection, guild_id: int, now: str) -> CampaignState:
-    async with conn.execute(SQL_CAMPAIGN_STATE, {"guild": guild_id, "now": now}) as cur:
+async def open_campaign_in(conn: aiosqlite.Connection, guild_id: int, now: str) -> OpenCampaign | None:
+    async with conn.execute(SQL_OPEN_CAMPAIGN, {"guild": guild_id, "now": now}) as cur:
         row = await cur.fetchone()
-    assert row is not None
-    return CampaignState(row["open_id"], row["last_name"])
+    return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]), row["remind_days"])
 
 
-async def _own_pledge(conn: aiosqlite.Connection, guild_id: int, author_id: int,
-                      pledge_id: int) -> Pledge:
-    params = {"id": pledge_id, "guild": guild_id, "author": author_id}
+async def own_pledge(conn: aiosqlite.Connection, guild_id: int, author_id: int,
+                     number: int) -> Pledge:
+    params = {"number": number, "guild": guild_id, "author": author_id}
     async with conn.execute(SQL_PLEDGE_OWN, params) as cur:
         row = await cur.fetchone()
     if row is None:
-        raise UserError("pledges.not_found", id=pledge_id)
+        raise UserError("pledges.not_found", id=number)
     return Pledge.from_row(row)
+
+
+async def campaign_closed(conn: aiosqlite.Connection, pledge: Pledge, now: str) -> bool:
+    if pledge.campaign_id is None:
+        return False
+    params = {"campaign": pledge.campaign_id, "guild": pledge.guild_id, "now": now}
+    async with conn.execute(SQL_CAMPAIGN_CLOSED, params) as cur:
+        return await cur.fetchone() is not None
 
 
 @dataclass(slots=True)
@@ -162,34 +167,34 @@ class _Queued:
 
 
 async def _insert_rows(conn: aiosqlite.Connection,
-                       accepted: list[tuple[_Queued, int | None]]) -> list[int]:
-    """Insert many pledges in one round trip and read back the ids SQLite gave them.
+                       accepted: list[tuple[_Queued, OpenCampaign | None]]) -> list[tuple[int, int]]:
+    """Insert many pledges in one round trip and read back (id, number) of each.
 
     Inside the transaction nobody else writes, so the new rows are exactly those above the
     previous highest id, in insertion order; that is checked rather than assumed.
     """
-    if not accepted:
-        return []
     async with conn.execute(SQL_PLEDGE_HIGHEST) as cur:
         highest = await cur.fetchone()
     before = int(highest[0]) if highest else 0
     await conn.executemany(SQL_PLEDGE_INSERT, [
-        {"guild": item.guild_id, "author": item.author_id, "campaign": campaign_id,
+        {"guild": item.guild_id, "author": item.author_id,
+         "campaign": campaign.id if campaign else None,
          "text": item.draft.text, "behalf": item.draft.on_behalf_of, "region": item.draft.region,
          "topic": item.draft.topic, "lang": item.lang, "now": item.now}
-        for item, campaign_id in accepted])
+        for item, campaign in accepted])
     async with conn.execute(SQL_PLEDGE_NEW, {"before": before}) as cur:
         rows = list(await cur.fetchall())
     if [(r["guild_id"], r["author_id"]) for r in rows] != [
             (item.guild_id, item.author_id) for item, _ in accepted]:
         raise RuntimeError("new pledge ids did not follow insertion order; batch rolled back")
-    return [int(r["id"]) for r in rows]
+    return [(int(r["id"]), int(r["number"])) for r in rows]
 
 
-def _made(item: _Queued, campaign_id: int | None, pledge_id: int) -> Pledge:
-    return Pledge(pledge_id, item.guild_id, item.author_id, campaign_id, item.draft.text,
-                  item.draft.on_behalf_of, item.draft.region, item.draft.topic, item.lang,
-                  "active", item.now, item.now, None)
+def _made(item: _Queued, campaign: OpenCampaign | None, ids: tuple[int, int]) -> Pledge:
+    return Pledge(ids[0], item.guild_id, ids[1], item.author_id,
+                  campaign.id if campaign else None, campaign.name if campaign else None,
+                  item.draft.text, item.draft.on_behalf_of, item.draft.region, item.draft.topic,
+                  item.lang, "active", item.now, item.now, None)
 
 
 class PledgeStore:
@@ -198,15 +203,16 @@ class PledgeStore:
         self._queue: list[_Queued] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def campaign_state(self, guild_id: int, *, now: str | None = None) -> CampaignState:
-        row = await self.db.fetchone(SQL_CAMPAIGN_STATE, {"guild": guild_id, "now": now or utc_now()})
-        assert row is not None
-        return CampaignState(row["open_id"], row["last_name"])
+    async def open_campaign(self, guild_id: int, *, now: str | None = None) -> OpenCampaign | None:
+        row = await self.db.fetchone(SQL_OPEN_CAMPAIGN, {"guild": guild_id, "now": now or utc_now()})
+        return None if row is None else OpenCampaign(int(row["id"]), str(row["name"]),
+                                                     row["remind_days"])
 
     async def create(self, guild_id: int, author_id: int, draft: PledgeDraft, lang: str, *,
                      now: str | None = None) -> Pledge:
-        """Store a pledge under the open campaign; committed when this returns.
+        """Store a pledge, under the open campaign if there is one; committed when this returns.
 
+        Pledging never depends on a campaign: without an open one, the pledge has none.
         Pledges arriving together are written in one transaction (group commit): in a burst,
         a commit and a handful of database round trips per pledge would queue every member
         behind all the others.
@@ -223,7 +229,7 @@ class PledgeStore:
         while self._queue:
             batch, self._queue = self._queue[:BATCH_LIMIT], self._queue[BATCH_LIMIT:]
             try:
-                results = await self._insert_batch(batch)
+                results: list[Pledge | Exception] = list(await self._insert_batch(batch))
             except asyncio.CancelledError:
                 for item in batch:
                     item.future.cancel()
@@ -238,72 +244,87 @@ class PledgeStore:
                 else:
                     item.future.set_result(result)
 
-    async def _insert_batch(self, batch: list[_Queued]) -> list[Pledge | Exception]:
-        outcome: list[Pledge | Exception | None] = []
-        accepted: list[tuple[_Queued, int | None]] = []
+    async def _insert_batch(self, batch: list[_Queued]) -> list[Pledge]:
         async with self.db.transaction() as conn:
-            states: dict[int, CampaignState] = {}
+            campaigns: dict[int, OpenCampaign | None] = {}
             for item in batch:
-                if item.guild_id not in states:
-                    states[item.guild_id] = await _campaign_state(conn, item.guild_id, item.now)
-                state = states[item.guild_id]
-                if state.closed:
-                    outcome.append(UserError("pledges.campaign_closed", name=state.last_name))
-                else:
-                    accepted.append((item, state.open_id))
-                    outcome.append(None)
+                if item.guild_id not in campaigns:
+                    campaigns[item.guild_id] = await open_campaign_in(conn, item.guild_id, item.now)
+            accepted = [(item, campaigns[item.guild_id]) for item in batch]
             ids = await _insert_rows(conn, accepted)
-        made = iter([_made(item, campaign_id, pledge_id)
-                     for (item, campaign_id), pledge_id in zip(accepted, ids, strict=True)])
-        return [next(made) if result is None else result for result in outcome]
+            await conn.executemany(SQL_REMINDER_INSERT, [
+                reminder_row(pledge_id, item.guild_id, item.draft.remind_days, item.now)
+                for item, (pledge_id, _) in zip(batch, ids, strict=True) if item.draft.remind_days])
+        return [_made(item, campaign, pair)
+                for (item, campaign), pair in zip(accepted, ids, strict=True)]
 
-    async def get_own(self, guild_id: int, author_id: int, pledge_id: int) -> Pledge:
+    async def get_own(self, guild_id: int, author_id: int, number: int) -> Pledge:
         row = await self.db.fetchone(SQL_PLEDGE_OWN,
-                                     {"id": pledge_id, "guild": guild_id, "author": author_id})
+                                     {"number": number, "guild": guild_id, "author": author_id})
         if row is None:
-            raise UserError("pledges.not_found", id=pledge_id)
+            raise UserError("pledges.not_found", id=number)
         return Pledge.from_row(row)
 
-    async def editable(self, guild_id: int, author_id: int, pledge_id: int, *,
+    async def editable(self, guild_id: int, author_id: int, number: int, *,
                        now: str | None = None) -> Pledge:
-        """The member's pledge if it may still change: active, and its campaign not closed."""
+        """The member's pledge if its words may still change: active, its campaign not closed."""
         async with self.db.transaction() as conn:
-            return await self._editable(conn, guild_id, author_id, pledge_id, now or utc_now())
+            return await self._editable(conn, guild_id, author_id, number, now or utc_now())
 
     async def _editable(self, conn: aiosqlite.Connection, guild_id: int, author_id: int,
-                        pledge_id: int, now: str) -> Pledge:
-        pledge = await _own_pledge(conn, guild_id, author_id, pledge_id)
+                        number: int, now: str) -> Pledge:
+        pledge = await own_pledge(conn, guild_id, author_id, number)
         if not pledge.active:
-            raise UserError("pledges.already_withdrawn", id=pledge_id)
-        if pledge.campaign_id is not None:
-            params = {"campaign": pledge.campaign_id, "guild": guild_id, "now": now}
-            async with conn.execute(SQL_CAMPAIGN_CLOSED, params) as cur:
-                if await cur.fetchone() is not None:
-                    raise UserError("pledges.edit_closed", id=pledge_id)
+            raise UserError("pledges.already_withdrawn", id=number)
+        if await campaign_closed(conn, pledge, now):
+            raise UserError("pledges.edit_closed", id=number)
         return pledge
 
-    async def update(self, guild_id: int, author_id: int, pledge_id: int, draft: PledgeDraft, *,
+    async def update(self, guild_id: int, author_id: int, number: int, draft: PledgeDraft, *,
                      now: str | None = None) -> Pledge:
         now = now or utc_now()
         async with self.db.transaction() as conn:
-            await self._editable(conn, guild_id, author_id, pledge_id, now)
+            pledge = await self._editable(conn, guild_id, author_id, number, now)
             await conn.execute(SQL_PLEDGE_UPDATE, {
-                "id": pledge_id, "guild": guild_id, "author": author_id, "text": draft.text,
+                "id": pledge.id, "guild": guild_id, "author": author_id, "text": draft.text,
                 "behalf": draft.on_behalf_of, "region": draft.region, "topic": draft.topic,
                 "now": now})
-            return await _own_pledge(conn, guild_id, author_id, pledge_id)
+            return await own_pledge(conn, guild_id, author_id, number)
 
-    async def withdraw(self, guild_id: int, author_id: int, pledge_id: int, *,
+    async def withdraw(self, guild_id: int, author_id: int, number: int, *,
                        now: str | None = None) -> Pledge:
         """Mark withdrawn, keeping the row: the record of what was pledged stays."""
         now = now or utc_now()
         async with self.db.transaction() as conn:
-            pledge = await _own_pledge(conn, guild_id, author_id, pledge_id)
+            pledge = await own_pledge(conn, guild_id, author_id, number)
             if not pledge.active:
-                raise UserError("pledges.already_withdrawn", id=pledge_id)
+                raise UserError("pledges.already_withdrawn", id=number)
             await conn.execute(SQL_PLEDGE_WITHDRAW,
-                               {"id": pledge_id, "guild": guild_id, "author": author_id, "now": now})
-            return await _own_pledge(conn, guild_id, author_id, pledge_id)
+                               {"id": pledge.id, "guild": guild_id, "author": author_id, "now": now})
+            return await own_pledge(conn, guild_id, author_id, number)
+
+    async def restore(self, guild_id: int, author_id: int, number: int, *,
+                      now: str | None = None) -> Pledge:
+        """Undo a withdrawal while the pledge's campaign still runs (always, without one)."""
+        now = now or utc_now()
+        async with self.db.transaction() as conn:
+            pledge = await own_pledge(conn, guild_id, author_id, number)
+            if pledge.active:
+                raise UserError("pledges.not_withdrawn", id=number)
+            if await campaign_closed(conn, pledge, now):
+                raise UserError("pledges.restore_closed", id=number, campaign=pledge.campaign)
+            await conn.execute(SQL_PLEDGE_RESTORE,
+                               {"id": pledge.id, "guild": guild_id, "author": author_id, "now": now})
+            return await own_pledge(conn, guild_id, author_id, number)
+
+    async def restorable(self, pledge: Pledge, *, now: str | None = None) -> bool:
+        """Whether a withdrawn pledge's receipt should offer to restore it."""
+        if pledge.active:
+            return False
+        if pledge.campaign_id is None:
+            return True
+        params = {"campaign": pledge.campaign_id, "guild": pledge.guild_id, "now": now or utc_now()}
+        return await self.db.fetchone(SQL_CAMPAIGN_CLOSED, params) is None
 
     async def mine(self, guild_id: int, author_id: int, *, limit: int = 5,
                    offset: int = 0) -> tuple[list[Pledge], int]:
@@ -313,32 +334,10 @@ class PledgeStore:
         total = await self.db.fetchval(SQL_PLEDGE_COUNT, params)
         return [Pledge.from_row(r) for r in rows], int(total or 0)
 
-
-class CommentStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def create(self, guild_id: int, author_id: int, topic: str, text: str, lang: str, *,
-                     now: str | None = None) -> Comment:
-        now = now or utc_now()
-        params = {"guild": guild_id, "author": author_id, "topic": topic, "text": text,
-                  "lang": lang, "now": now}
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(SQL_COMMENT_INSERT, params)
-            comment_id = cursor.lastrowid
-        assert comment_id is not None
-        return Comment(comment_id, guild_id, author_id, topic, text, lang, now)
-
-    async def mine(self, guild_id: int, author_id: int, *, limit: int = 5,
-                   offset: int = 0) -> tuple[list[Comment], int]:
-        params = {"guild": guild_id, "author": author_id, "limit": limit, "offset": offset}
-        rows = await self.db.fetchall(SQL_COMMENT_MINE, params)
-        total = await self.db.fetchval(SQL_COMMENT_COUNT, params)
-        return [Comment.from_row(r) for r in rows], int(total or 0)
-
-    async def delete(self, guild_id: int, author_id: int, comment_id: int) -> None:
-        """Really delete: a comment is the member's to take back entirely."""
-        params = {"id": comment_id, "guild": guild_id, "author": author_id}
-        async with self.db.transaction() as conn, conn.execute(SQL_COMMENT_DELETE, params) as cur:
-            if cur.rowcount != 1:
-                raise UserError("comments.not_found", id=comment_id)
+    async def choices(self, guild_id: int, author_id: int, limit: int = 25) -> list[Pledge]:
+        """The member's active pledges, newest first, for the progress form's list."""
+        rows = await self.db.fetchall(
+            f"{PLEDGE_SELECT} WHERE p.guild_id = :guild AND p.author_id = :author "
+            "AND p.status = 'active' ORDER BY p.number DESC LIMIT :limit",
+            {"guild": guild_id, "author": author_id, "limit": limit})
+        return [Pledge.from_row(r) for r in rows]

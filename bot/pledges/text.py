@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import UserError
 from bot.options import MAX_ID
-from bot.regions import REGIONS
+from bot.regions import PLEDGE_REGIONS
 from bot.text import member_text
 
 
@@ -51,7 +51,7 @@ def checked_id(value: object, not_found_key: str) -> int:
 
 
 def check_region(value: object) -> str:
-    if not isinstance(value, str) or value not in REGIONS:
+    if not isinstance(value, str) or value not in PLEDGE_REGIONS:
         raise UserError("pledges.error.bad_region")
     return value
 

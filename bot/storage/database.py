@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 Row = sqlite3.Row
 Params = Sequence[Any] | dict[str, Any]
+FOREIGN_KEYS_OFF = "-- requires: foreign_keys=OFF"
 
 
 class DatabaseTooNew(Exception):
@@ -92,18 +93,40 @@ class Database:
                     f"only up to {len(files)}: upgrade the bot or restore a matching backup"
                 )
             for version, name, sql in files[current:]:
-                await self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _split_sql(sql):
-                        await self.conn.execute(statement)
-                    await self.conn.execute(f"PRAGMA user_version = {version:d}")
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                await self.conn.execute("COMMIT")
+                await self._apply(version, sql)
                 log.info("applied migration %s", name)
                 applied.append(name)
         return applied
+
+    async def _apply(self, version: int, sql: str) -> None:
+        """One migration and its version bump in one transaction.
+
+        A migration that rebuilds a parent table (SQLite's way to change a column or add
+        AUTOINCREMENT) starts with `-- requires: foreign_keys=OFF`: with them on, dropping the
+        old table would cascade into its children. The pragma only works outside a transaction,
+        so it is set around it, and the keys are checked before the commit instead.
+        """
+        keys_off = sql.startswith(FOREIGN_KEYS_OFF)
+        if keys_off:
+            await self.conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _split_sql(sql):
+                    await self.conn.execute(statement)
+                if keys_off:
+                    async with self.conn.execute("PRAGMA foreign_key_check") as cur:
+                        broken = list(await cur.fetchall())
+                    if broken:
+                        raise RuntimeError(f"migration {version} breaks foreign keys: {broken[:5]}")
+                await self.conn.execute(f"PRAGMA user_version = {version:d}")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            await self.conn.execute("COMMIT")
+        finally:
+            if keys_off:
+                await self.conn.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
