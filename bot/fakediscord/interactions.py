@@ -42,6 +42,9 @@ Step = Callable[[InteractionRecord], Awaitable[web.StreamResponse]]
 class Interactions:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
+        # (user id, modal custom_id) -> the latest interaction that opened that modal for that
+        # user: a lookup per submission, where a scan of every interaction made a burst quadratic
+        self._openers: dict[tuple[str, str], InteractionRecord] = {}
 
     async def _guarded(self, record: InteractionRecord, request: web.Request, step: Step
                        ) -> web.StreamResponse:
@@ -124,6 +127,9 @@ class Interactions:
             if errors:
                 raise form_error({"data": errors})
             rec.modal = deep(data)
+            key = (rec.user.get("id"), rec.modal.get("custom_id"))
+            if rec.type != 5 and all(isinstance(k, str) for k in key):
+                self._openers[key] = rec
             return None
         return None  # kind 1: PONG
 
@@ -159,12 +165,8 @@ class Interactions:
     def _modal_opener(self, rec: InteractionRecord) -> InteractionRecord | None:
         """The latest interaction of the same user that opened the modal `rec` submits."""
         custom_id = (rec.payload.get("data") or {}).get("custom_id")
-        user_id = rec.user.get("id")
-        for other in reversed(self.fake.interactions.values()):
-            if (other.modal is not None and other.modal.get("custom_id") == custom_id
-                    and other.user.get("id") == user_id and other.type != 5):
-                return other
-        return None
+        key = (rec.user.get("id"), custom_id)
+        return self._openers.get(key) if all(isinstance(k, str) for k in key) else None
 
     def _create(self, rec: InteractionRecord, data: JSON, files: list[Upload], *, flags: int,
                 allow_empty: bool = False) -> JSON:
