@@ -39,6 +39,13 @@ RESPONSE_FLAGS = 4 | 64 | 4096 | 32768
 Step = Callable[[InteractionRecord], Awaitable[web.StreamResponse]]
 
 
+def _opener_key(user_id: object, custom_id: object) -> tuple[str, str] | None:
+    """Crafted payloads may carry anything as ids; only strings can name an opener."""
+    if isinstance(user_id, str) and isinstance(custom_id, str):
+        return user_id, custom_id
+    return None
+
+
 class Interactions:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
@@ -127,8 +134,8 @@ class Interactions:
             if errors:
                 raise form_error({"data": errors})
             rec.modal = deep(data)
-            key = (rec.user.get("id"), rec.modal.get("custom_id"))
-            if rec.type != 5 and all(isinstance(k, str) for k in key):
+            key = _opener_key(rec.user.get("id"), rec.modal.get("custom_id"))
+            if rec.type != 5 and key is not None:
                 self._openers[key] = rec
             return None
         return None  # kind 1: PONG
@@ -164,9 +171,8 @@ class Interactions:
 
     def _modal_opener(self, rec: InteractionRecord) -> InteractionRecord | None:
         """The latest interaction of the same user that opened the modal `rec` submits."""
-        custom_id = (rec.payload.get("data") or {}).get("custom_id")
-        key = (rec.user.get("id"), custom_id)
-        return self._openers.get(key) if all(isinstance(k, str) for k in key) else None
+        key = _opener_key(rec.user.get("id"), (rec.payload.get("data") or {}).get("custom_id"))
+        return self._openers.get(key) if key is not None else None
 
     def _create(self, rec: InteractionRecord, data: JSON, files: list[Upload], *, flags: int,
                 allow_empty: bool = False) -> JSON:
