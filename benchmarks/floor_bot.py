@@ -1,0 +1,52 @@
+"""The framework's floor: a bare discord.py bot that only acknowledges each form submission.
+
+benchmarks/pledges_burst_process.py runs it as its own process against the same fake Discord,
+with the same intents, log level and event loop as the Coalition bot, and sends it the same
+modal submissions. What it costs per interaction (discord.py parsing the frame, building the
+Interaction, dispatching it, one callback over aiohttp) is the least any discord.py bot pays;
+the pledge burst is reported as a ratio to it.
+
+Reads DISCORD_TOKEN, DISCORD_API_BASE, DISCORD_GATEWAY_URL and LOG_LEVEL as the bot does.
+Stops on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+
+import discord
+import yarl
+
+
+class FloorBot(discord.Client):
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await interaction.response.send_message("Saved.", ephemeral=True)
+
+
+async def serve() -> int:
+    discord.http.Route.BASE = os.environ["DISCORD_API_BASE"]
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    intents = discord.Intents.none()
+    intents.guilds = True
+    client = FloorBot(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
+    async with client:
+        await client.start(os.environ["DISCORD_TOKEN"])
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    return asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
