@@ -93,6 +93,7 @@ class Burst:
     """One burst's figures (latencies in ms; inf for a submission answered too late)."""
 
     bot: str
+    run: int
     size: int
     latencies: list[float]
     span: float
@@ -145,12 +146,12 @@ async def settle(fake: FakeDiscord, records: list[InteractionRecord]) -> None:
             waiter.cancel()
 
 
-async def burst(fake: FakeDiscord, bot: str, pid: int, size: int,
+async def burst(fake: FakeDiscord, bot: tuple[str, int], pid: int, size: int,
                 payloads: list[dict[str, Any]], *, profiler: BurstProfiler | None = None
                 ) -> Burst:
     """Queue every submission at once; figures once all are answered (or late)."""
     await fake.gateway.barrier(TIMEOUT)  # the bot has parsed everything before the burst
-    profiling = profiler.during(bot, pid, size) if profiler else nullcontext()
+    profiling = profiler.during(bot[0], pid, size) if profiler else nullcontext()
     async with profiling:
         cpu_before, fake_before = cpu_seconds(pid), time.process_time()
         for payload in payloads:
@@ -166,7 +167,7 @@ async def burst(fake: FakeDiscord, bot: str, pid: int, size: int,
                  for r in records]
     span = max(r.callback_at or r.created for r in records) - min(r.sent_at or r.created
                                                                   for r in records)
-    return Burst(bot, size, latencies, span, cpu, fake_cpu)
+    return Burst(bot[0], bot[1], size, latencies, span, cpu, fake_cpu)
 
 
 async def stop(process: asyncio.subprocess.Process) -> int:
@@ -224,7 +225,7 @@ async def one_run(runner: Runner, h: Harness, sizes: Sequence[int], run: int,
                                       prefix=f"burst{size}-")
             payloads = [submit_payload(h, user, form, TEXT.format(i=i, size=size))
                         for i, (user, form) in enumerate(opened)]
-            results.append(await burst(fake, "bot", process.pid, size, payloads,
+            results.append(await burst(fake, ("bot", run), process.pid, size, payloads,
                                        profiler=profiler))
     async with runner.running("floor", profiler) as process:
         for size in sizes:
@@ -232,7 +233,7 @@ async def one_run(runner: Runner, h: Harness, sizes: Sequence[int], run: int,
             guild_id = guilds["floor", size, run]
             payloads = [submit_payload(h, h.member(guild_id, f"floor{size}-{i}"), form,
                                        TEXT.format(i=i, size=size)) for i in range(size)]
-            results.append(await burst(fake, "floor", process.pid, size, payloads,
+            results.append(await burst(fake, ("floor", run), process.pid, size, payloads,
                                        profiler=profiler))
     return results
 
@@ -321,6 +322,16 @@ METRICS: dict[str, Callable[[Burst], float]] = {
 }
 
 
+def pooled_cpu(results: list[Burst]) -> float:
+    """A process's first burst warms it up (connections, first calls); the rest, pooled per run."""
+    runs: dict[int, list[Burst]] = {}
+    for result in results:
+        runs.setdefault(result.run, []).append(result)
+    per_run = [sum(r.cpu for r in bursts[1:]) / sum(r.size for r in bursts[1:]) * 1000
+               for bursts in runs.values() if len(bursts) > 1]
+    return statistics.median(per_run) if per_run else float("nan")
+
+
 def details(results: list[Burst], sizes: Sequence[int]) -> list[str]:
     """Spread over the runs, the fake's share, and the verdicts."""
     largest = max(sizes)
@@ -331,6 +342,10 @@ def details(results: list[Burst], sizes: Sequence[int]) -> list[str]:
                      f"CPU per interaction {'/'.join(f'{r.cpu_ms:.2f}' for r in big)} ms, busy "
                      f"{median(big, lambda r: r.busy):.0f}% of the burst; the fake's CPU "
                      f"{median(big, lambda r: r.fake_cpu_ms):.2f} ms per interaction")
+    pooled = {bot: pooled_cpu([r for r in results if r.bot == bot]) for bot in BOTS}
+    lines.append(f"CPU per interaction over every burst after the first of each run, median of "
+                 f"the runs: bot {pooled['bot']:.3f} ms, floor {pooled['floor']:.3f} ms "
+                 f"({pooled['bot'] / pooled['floor']:.2f}x)")
     ours = [r for r in results if r.bot == "bot" and r.size == largest]
     floor = [r for r in results if r.bot == "floor" and r.size == largest]
     p99 = median(ours, lambda r: r.p99)
