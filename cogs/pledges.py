@@ -80,10 +80,14 @@ class PledgeButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 def receipt_view(pledge: Pledge, lang: str) -> discord.ui.View:
+    """The receipt's buttons, sent but not kept: they are dynamic items the bot routes by
+    custom_id (cog_load), so a stopped view is enough, and discord.py then neither stores it
+    nor keeps a 15-minute timeout task for every receipt of a burst."""
     view = discord.ui.View(timeout=None)
     if pledge.active:
         view.add_item(PledgeButton("edit", pledge.id, lang))
         view.add_item(PledgeButton("withdraw", pledge.id, lang))
+    view.stop()
     return view
 
 
