@@ -1,8 +1,8 @@
-"""What answering a pledge leaves behind in the bot, which a burst of members multiplies.
+"""What answering a pledge costs the bot beyond the framework, which a burst multiplies.
 
 The receipt's buttons are dynamic items routed by custom_id, so nothing is kept per receipt:
 no stored view and no timeout task (discord.py would give every stored ephemeral view one of
-15 minutes), and the buttons still work.
+15 minutes), and the buttons still work. REST calls share a bounded pool of connections.
 """
 
 import asyncio
@@ -32,3 +32,15 @@ async def test_a_receipt_keeps_no_view_or_timer_and_its_buttons_work(world):
     assert clicked.callback_type == 7
     row = await world.db.fetchone("SELECT status FROM pledges WHERE id = ?", (int(pledge_id),))
     assert row["status"] == "withdrawn"
+
+
+async def test_rest_connections_are_pooled_and_bounded(world):
+    """discord.py's default connector opens a connection per concurrent request, without limit:
+    a burst's callbacks would each pay a new connection (a TLS handshake, on Discord)."""
+    from bot.client import REST_CONNECTIONS
+
+    opened = await world.h.slash("pledge make", user=world.member)
+    await world.h.submit_modal(opened, FORM, user=world.member)
+    connector = world.bot.http.connector
+    assert connector.limit == REST_CONNECTIONS == 100
+    assert not connector.closed
