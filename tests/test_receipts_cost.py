@@ -44,3 +44,36 @@ async def test_rest_connections_are_pooled_and_bounded(world):
     connector = world.bot.http.connector
     assert connector.limit == REST_CONNECTIONS == 100
     assert not connector.closed
+
+
+def callbacks(world) -> list:
+    return world.fake.requests_to("POST", r"/interactions/.*/callback")
+
+
+async def test_a_pledge_answered_too_late_is_kept_and_costs_one_log_line(world, caplog):
+    """Past Discord's 3 s no answer is taken: no error reply is attempted (it would fail too)
+    and no traceback is formatted, since under a burst that only makes the next ones late."""
+    opened = await world.h.slash("pledge make", user=world.member)
+    before = len(callbacks(world))
+    world.fake.fail_next("POST", r"/interactions/.*/callback", 404,
+                         {"code": 10062, "message": "Unknown interaction"})
+    caplog.clear()
+    await world.h.submit_modal(opened, FORM, user=world.member, check=False)
+    assert len(callbacks(world)) == before + 1
+    rows = await world.db.fetchall("SELECT author_id, text FROM pledges")
+    assert [tuple(r) for r in rows] == [(world.member.id, FORM["pledge_text"])]
+    late = [r for r in caplog.records if "expired before it was answered" in r.getMessage()]
+    assert len(late) == 1 and late[0].levelname == "WARNING" and late[0].exc_info is None
+    assert "modal pledge" in late[0].getMessage()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_command_answered_too_late_gets_no_second_attempt(world, caplog):
+    world.fake.fail_next("POST", r"/interactions/.*/callback", 404,
+                         {"code": 10062, "message": "Unknown interaction"})
+    caplog.clear()
+    await world.h.slash("pledge mine", user=world.member, check=False)
+    assert len(callbacks(world)) == 1
+    late = [r for r in caplog.records if "expired before it was answered" in r.getMessage()]
+    assert len(late) == 1 and "command 'pledge mine'" in late[0].getMessage()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
