@@ -60,7 +60,7 @@ pytest: $(STAMP)
 
 test: lock-check lint typecheck pytest
 
-BENCHMARKS := benchmarks/ask.py benchmarks/feeds.py benchmarks/pledges.py benchmarks/openapi.py
+BENCHMARKS := benchmarks/ask.py benchmarks/feeds.py benchmarks/pledges.py benchmarks/openapi.py benchmarks/fairness.py
 
 bench: $(STAMP)
 	@for b in $(BENCHMARKS); do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -4,7 +4,8 @@ Run from the repository root: `python benchmarks/feeds.py [--feeds N] [--items M
 
 Phases, all through the real poller and a real SQLite file:
   subscribe   /feeds add for every feed (first read, items recorded without announcing)
-  changed     every feed now carries M new items: fetch, parse, store, queue N*M announcements
+  changed     every feed now carries M new items: fetch, parse, store N*M resources, queue up
+              to 25 announcements per feed (bot/resources/feeds.py: the rest are stored quietly)
   unchanged   nothing changed: conditional requests, every answer a 304
   no-etag     nothing changed, but the server ignores validators: full bodies, parsing skipped
               because the bytes hash the same

@@ -48,7 +48,9 @@ async def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     with exclusive(settings.db_path, "coalition-bot console"):
-        return await run_console(settings, script=getattr(args, "script", None))
+        return await run_console(settings, script=getattr(args, "script", None),
+                                 files=getattr(args, "files", None),
+                                 background=not getattr(args, "no_background", False))
 
 
 async def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -145,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="the bot against a local fake Discord, in a terminal")
     console.add_argument("--script", metavar="FILE",
                          help="run the lines of FILE ('-' for standard input) and print a transcript")
+    console.add_argument("--files", metavar="DIR", type=Path,
+                         help="where files the bot attaches are written (default: "
+                              "console-files beside the database)")
+    console.add_argument("--no-background", action="store_true",
+                         help="do not run the feed poller and the announcement poster")
     console.set_defaults(func=cmd_console)
     sub.add_parser("sync", help="sync slash commands to Discord now").set_defaults(func=cmd_sync)
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command",

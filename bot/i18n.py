@@ -1,20 +1,35 @@
 """The message catalogue (en, fr, es) and the rule for choosing a member's language.
 
 Messages live in `bot/locales/*.yaml` with the three languages side by side, so a reviewer sees
-a missing or drifting translation in one place.
+a missing or drifting translation in one place. A message with a number that words agree with
+gives, per language, its CLDR plural forms and takes the number as `count`:
+
+    pledges_admin.export.done:
+      en: {one: "Export ready: {count} row.", other: "Export ready: {count} rows."}
+      fr: {one: "Export prêt : {count} ligne.", other: "Export prêt : {count} lignes."}
+
+A `date` or a number given to `t()` is written as the language writes it ("1 de mayo de 2024",
+"1 234"); ids are left as they are.
+`t(key, lang, count=n)` picks the form with CLDR's rule for `lang` (French says "0 ligne",
+English "0 rows") and writes n as the language does (1,234 / 1 234). A message with two such
+numbers takes the second one already worded, from a message of its own:
+`t("mydata.export.ready", lang, pledges=t("units.pledges", lang, count=n), ...)`.
 """
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
 import discord
 import yaml
+
+from bot import l10n
+from bot.i18n_checks import message_problems
 
 Lang = Literal["en", "fr", "es"]
 LANGS: tuple[Lang, ...] = ("en", "fr", "es")
@@ -31,9 +46,21 @@ class CatalogueError(Exception):
     """The locale files disagree with each other (duplicate key, missing language)."""
 
 
+# Numbers shown as figures that no word agrees with ("#12", "page 2 of 3", "5 s", "(4)",
+# "the limit is 1000", "3×"): any other number in a message is a `count` with plural forms.
+NUMERALS = frozenset({"id", "feed", "page", "pages", "seconds", "total", "limit", "times"})
+# Numbers that name something: written as stored, never as "1,234".
+IDENTIFIERS = frozenset({"id", "feed"})
+# Set by the test suite: numbers given to a message outside `count` or NUMERALS are collected
+# here, so a count that was written without plural forms fails the test that shows it.
+STRICT = False
+count_violations: list[str] = []
+
+
 @dataclass
 class Catalogue:
-    messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    # key -> language -> text, or the text's plural forms by CLDR category
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -50,7 +77,7 @@ class Catalogue:
         found: list[str] = []
         for key, texts in self.messages.items():
             found += [f"message {key!r} lacks {lang}" for lang in LANGS if not texts.get(lang)]
-            found += _format_mismatch(key, texts)
+            found += message_problems(key, texts)
         for key, parts in self.commands.items():
             for part, texts in parts.items():
                 found += [f"command {key!r} {part} lacks {lang}" for lang in ("fr", "es")
@@ -58,15 +85,6 @@ class Catalogue:
         for key, texts in self.choices.items():
             found += [f"choice {key!r} lacks {lang}" for lang in ("fr", "es") if not texts.get(lang)]
         return found
-
-
-def _format_mismatch(key: str, texts: Mapping[str, str]) -> list[str]:
-    def fields(text: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-    reference = fields(texts.get("en", ""))
-    return [f"message {key!r} in {lang} uses placeholders {sorted(fields(text))}, en uses "
-            f"{sorted(reference)}" for lang, text in texts.items() if fields(text) != reference]
 
 
 @lru_cache(maxsize=1)
@@ -84,8 +102,36 @@ def t(key: str, lang: str, /, **kwargs: Any) -> str:
     texts = catalogue().messages.get(key)
     if texts is None:
         return key
-    text = texts.get(lang) or texts.get(DEFAULT_LANG) or key
+    used = lang if texts.get(lang) else DEFAULT_LANG
+    text = texts.get(used) or key
+    if isinstance(text, Mapping):
+        text = l10n.pick(text, kwargs.get("count"), used)
+    elif STRICT:
+        _check_numbers(key, kwargs)
+    for name, value in kwargs.items():
+        if l10n.is_count(value) and name not in IDENTIFIERS:
+            kwargs[name] = l10n.number(value, used)
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            kwargs[name] = l10n.day(value, used)
     return text.format(**kwargs) if kwargs else text
+
+
+def _check_numbers(key: str, kwargs: Mapping[str, Any]) -> None:
+    for name, value in kwargs.items():
+        if l10n.is_count(value) and name not in NUMERALS:
+            count_violations.append(
+                f"message {key!r} got the number {name}={value} but has no plural forms: give "
+                f"each language plural forms (en: {{one: '…{{count}} thing…', other: "
+                f"'…{{count}} things…'}}) and pass the number as count=; a figure no word "
+                f"agrees with (an id, a page) may instead be named in bot.i18n.NUMERALS")
+
+
+def forms(key: str, lang: str) -> list[str]:
+    """Every text `key` can show in `lang`: the message, or each of its plural forms."""
+    value = catalogue().messages.get(key, {}).get(lang)
+    if isinstance(value, Mapping):
+        return [str(text) for text in value.values()]
+    return [] if value is None else [str(value)]
 
 
 def lang_from_locale(locale: discord.Locale | str | None) -> Lang | None:

@@ -42,7 +42,7 @@ class Ask(commands.Cog):
         lang = lang_of(interaction)
         text = clean_question(str(question))
         if len(str(question)) > MAX_QUESTION:
-            raise UserError("kb.ask.too_long", max=MAX_QUESTION)
+            raise UserError("kb.ask.too_long", count=MAX_QUESTION)
         if not words(text):
             raise UserError("kb.ask.empty")
         answer = self.kb.ask(text)

@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.client import CoalitionBot
 from bot.i18n import lang_of, t
+from bot.l10n import day
 from bot.pledges.forms import (
     PAGE_SIZE,
     Pager,
@@ -53,10 +54,10 @@ class Comments(commands.Cog):
         comments, total = await self.store.mine(guild_id, user_id, limit=PAGE_SIZE,
                                                 offset=page * PAGE_SIZE)
         pages = page_count(total)
-        embed = discord.Embed(title=t("comments.mine.title", lang, count=total),
+        embed = discord.Embed(title=t("comments.mine.title", lang, total=total),
                               colour=discord.Colour.blurple())
         for comment in comments:
-            name = t("comments.mine.item", lang, id=comment.id, date=comment.created_at[:10],
+            name = t("comments.mine.item", lang, id=comment.id, date=day(comment.created_at, lang),
                      topic=self.topics.title(comment.topic, lang))
             embed.add_field(name=fit(name, 256), value=fit(comment.text, SNIPPET), inline=False)
         if not comments:
@@ -79,8 +80,7 @@ class Comments(commands.Cog):
         self.limiter.check((guild_id, user_id))
         lang = lang_of(interaction)
         chosen = self.topic(topic, lang)
-        await interaction.response.send_modal(
-            comment_modal(lang, self.topics.choices(lang), chosen))
+        await interaction.response.send_modal(comment_modal(lang, chosen))
 
     @on.autocomplete("topic")
     async def topic_autocomplete(self, interaction: discord.Interaction[CoalitionBot],
@@ -112,13 +112,13 @@ class Comments(commands.Cog):
         await interaction.response.send_message(
             t("comments.deleted", lang_of(interaction), id=id), ephemeral=True)
 
-    async def submit(self, interaction: discord.Interaction[Any]) -> None:
-        """A `comment` form: validate, count against the limit, commit, and only then answer."""
+    async def submit(self, interaction: discord.Interaction[Any], topic_slug: Any) -> None:
+        """A comment form: validate, count against the limit, commit, and only then answer."""
         guild_id, user_id = guild_member(interaction)
         lang = lang_of(interaction)
         values = submitted_values(interaction.data)
         text = clean(values.get("comment_text"), COMMENT_TEXT)
-        topic = check_topic(single(values.get("topic")), self.topics.slugs())
+        topic = check_topic(topic_slug, self.topics.slugs())
         self.limiter.hit((guild_id, user_id))
         try:
             comment = await self.store.create(guild_id, user_id, topic, text, lang)
@@ -129,8 +129,14 @@ class Comments(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        if modal_custom_id(interaction) == "comment":
-            await answer_form(interaction, "modal comment", lambda: self.submit(interaction))
+        custom_id = modal_custom_id(interaction) or ""
+        if custom_id.startswith("comment:"):  # the topic travels in the form's id
+            topic: Any = custom_id.removeprefix("comment:")
+        elif custom_id == "comment":  # a form opened before the topic moved there
+            topic = single(submitted_values(interaction.data).get("topic"))
+        else:
+            return
+        await answer_form(interaction, "modal comment", lambda: self.submit(interaction, topic))
 
 
 async def setup(bot: CoalitionBot) -> None:

@@ -142,8 +142,9 @@ class Config(commands.Cog):
         regions = [f"{region_label(r, lang)}: <#{values[region_channel_key(r)]}>"
                    for r in REGIONS if typed_id(values.get(region_channel_key(r), "")) is not None]
         role = values.get(MODERATOR_ROLE)
-        waiting = t("config.show.outbox", lang, pending=counts.get("pending", 0),
-                    parked=counts.get("parked", 0), sent=counts.get("sent", 0))
+        waiting = t("config.show.outbox", lang, **{
+            state: t(f"config.show.{state}", lang, count=counts.get(state, 0))
+            for state in ("pending", "parked", "sent")})
         if counts.get("pending") and ANNOUNCEMENTS_CHANNEL not in values:
             waiting += "\n" + t("config.show.waiting_for_channel", lang)
         if counts.get("pending") or counts.get("parked"):

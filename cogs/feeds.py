@@ -16,12 +16,13 @@ from bot.i18n import lang_of, t
 from bot.permissions import ModeratorGroup, is_moderator
 from bot.regions import region_choices, region_label
 from bot.resources.background import Periodic
-from bot.resources.clock import parse_iso
+from bot.resources.clock import parse_iso, utcnow
+from bot.resources.cooldown import Cooldown
 from bot.resources.errors import user_error
 from bot.resources.feeds import FeedRefused, Poller, PollResult
 from bot.resources.feedstore import Feed
 from bot.resources.fetch import FeedError, FeedFetcher
-from bot.resources.notify import tell_moderators
+from bot.resources.notify import guild_lang, tell_moderators
 from bot.resources.outbox import Outbox
 from bot.resources.render import fit_lines
 from bot.resources.settings import own_channel
@@ -30,6 +31,7 @@ from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL = 60.0
+REFRESH_COOLDOWN = 300.0
 EMBED_TEXT = 4000
 Interaction = discord.Interaction[CoalitionBot]
 
@@ -51,7 +53,8 @@ class Feeds(commands.Cog):
         # Against a fake Discord (tests, the local console) feeds are served from this machine.
         self.fetcher = FeedFetcher(allow_private=bot.settings.allow_private_feeds)
         self.poller = Poller(bot.db, self.fetcher, on_disabled=self.feed_disabled,
-                             on_queued=self.queued)
+                             on_queued=self.queued, on_capped=self.feed_capped)
+        self.refresh_gate = Cooldown(REFRESH_COOLDOWN)
         self.loop = Periodic("feeds", self.poller.poll_due, interval=POLL_INTERVAL)
 
     async def cog_load(self) -> None:
@@ -68,6 +71,13 @@ class Feeds(commands.Cog):
     async def feed_disabled(self, feed: Feed, error: str) -> None:
         await tell_moderators(self.bot, self.bot.guild_settings, feed.guild_id,
                               "feeds.notice.disabled", url=short(feed.url, 300), error=error[:200])
+
+    async def feed_capped(self, feed: Feed, new: int, announced: int) -> None:
+        await tell_moderators(self.bot, self.bot.guild_settings, feed.guild_id,
+                              "feeds.notice.capped", id=feed.id, url=short(feed.url, 300),
+                              count=new, limit=announced,
+                              held=t("feeds.notice.held", guild_lang(self.bot, feed.guild_id),
+                                     count=new - announced))
 
     @feeds.command(name="add", description="Follow a feed; only items published from now on are announced")
     @app_commands.describe(url="The feed's address (RSS or Atom)",
@@ -103,9 +113,9 @@ class Feeds(commands.Cog):
             await interaction.response.send_message(t("feeds.none", lang), ephemeral=True)
             return
         lines = [line(feed, lang) for feed in feeds]
-        more = t("feeds.more", lang, count="{count}")
-        embed = discord.Embed(title=t(title_key, lang, count=len(feeds)),
-                              description=fit_lines(lines, EMBED_TEXT, more))
+        embed = discord.Embed(title=t(title_key, lang, total=len(feeds)),
+                              description=fit_lines(lines, EMBED_TEXT,
+                                                    lambda n: t("feeds.more", lang, count=n)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @feeds.command(name="list", description="The feeds this server follows")
@@ -138,7 +148,7 @@ class Feeds(commands.Cog):
         if feed.last_error:
             error = discord.utils.escape_markdown(feed.last_error[:120])
             line += "\n" + t("feeds.status.error", lang, when=when(feed.last_error_at, lang),
-                             error=error, failures=feed.failures)
+                             error=error, count=feed.failures)
         return line
 
     @feeds.command(name="remove", description="Stop following a feed (its resources stay)")
@@ -168,6 +178,10 @@ class Feeds(commands.Cog):
     async def refresh(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         lang = lang_of(interaction)
+        ready = self.refresh_gate.claim(interaction.guild_id, utcnow())
+        if ready is not None:
+            raise UserError("feeds.refresh.cooldown", count=round(REFRESH_COOLDOWN / 60),
+                            when=discord.utils.format_dt(ready, "R"))
         await interaction.response.defer(ephemeral=True, thinking=True)
         results = await self.poller.refresh(interaction.guild_id)
         await interaction.followup.send(self.refresh_summary(results, lang), ephemeral=True)
@@ -177,8 +191,10 @@ class Feeds(commands.Cog):
         if not results:
             return t("feeds.none", lang)
         failed = [r for r in results if r.status in ("failed", "disabled")]
-        text = t("feeds.refresh.done", lang, feeds=len(results), new=sum(r.new for r in results),
-                 failed=len(failed))
+        text = t("feeds.refresh.done", lang,
+                 feeds=t("feeds.refresh.feeds", lang, count=len(results)),
+                 new=t("feeds.refresh.new", lang, count=sum(r.new for r in results)),
+                 failed=t("feeds.refresh.failed", lang, count=len(failed)))
         return text[:2000]
 
 

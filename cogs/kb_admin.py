@@ -10,6 +10,7 @@ from bot.i18n import lang_of, t
 from bot.kb.gaps import GapStore
 from bot.kb.render import COLOUR, DESCRIPTION_LIMIT, clip
 from bot.kb.service import KnowledgeBase, attach
+from bot.l10n import day
 from bot.permissions import ModeratorGroup
 
 GAPS_SHOWN = 25
@@ -32,7 +33,8 @@ class KbAdmin(commands.Cog):
             text = t("kb.reload.ok", lang, count=result.topics)
         else:
             listing = "\n".join(f"- {p}" for p in result.problems)
-            text = (t("kb.reload.failed", lang, count=len(result.problems), topics=result.topics)
+            text = (t("kb.reload.failed", lang, count=len(result.problems),
+                      topics=t("units.topics", lang, count=result.topics))
                     + "\n```\n" + clip(listing, PROBLEMS_SHOWN).replace("```", "'''") + "\n```")
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -48,7 +50,7 @@ class KbAdmin(commands.Cog):
         for gap in gaps:
             question = discord.utils.escape_mentions(discord.utils.escape_markdown(gap.question))
             lines.append(t("kb.gaps.line", lang, times=gap.times, question=clip(question, 200),
-                           lang=gap.lang, date=gap.last_asked[:10]))
+                           lang=gap.lang, date=day(gap.last_asked, lang)))
         description = ""
         for line in lines:
             if len(description) + len(line) + 1 > DESCRIPTION_LIMIT:
@@ -57,7 +59,7 @@ class KbAdmin(commands.Cog):
         embed = discord.Embed(title=t("kb.gaps.title", lang), description=description,
                               colour=COLOUR)
         total = await self.gaps.count(interaction.guild_id)
-        embed.set_footer(text=t("kb.gaps.footer", lang, total=total))
+        embed.set_footer(text=t("kb.gaps.footer", lang, count=total))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

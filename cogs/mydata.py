@@ -27,6 +27,12 @@ SNIPPET = 120
 PRIVACY_SECTIONS = ("what", "why", "how_long", "who", "rights")
 
 
+def counts(data: member_data.MemberData, lang: str) -> dict[str, str]:
+    """"3 pledges", "1 comment": the two counts most /mydata replies state."""
+    return {"pledges": t("units.pledges", lang, count=len(data.pledges)),
+            "comments": t("units.comments", lang, count=len(data.comments))}
+
+
 class EraseView(OwnedView):
     """Delete, anonymise or cancel: nothing happens until the member picks one."""
 
@@ -42,8 +48,10 @@ class EraseView(OwnedView):
     async def _erase(self, interaction: discord.Interaction[Any], choice: member_data.Choice) -> None:
         done = await member_data.erase(self.bot.db, self.guild_id, interaction.user.id, choice)
         self.stop()
-        text = t(f"mydata.delete.done_{choice}", self.lang, pledges=done.pledges,
-                 comments=done.comments)
+        pledges = "pledges_deleted" if choice == "delete" else "pledges_anonymised"
+        text = t(f"mydata.delete.done_{choice}", self.lang,
+                 pledges=t(f"mydata.delete.{pledges}", self.lang, count=done.pledges),
+                 comments=t("mydata.delete.comments_deleted", self.lang, count=done.comments))
         await interaction.response.edit_message(content=text, embed=None, view=None)
 
     @discord.ui.button(custom_id="mydata:delete", style=discord.ButtonStyle.danger)
@@ -73,15 +81,15 @@ class MyData(commands.Cog):
         self.topics = TopicSource(bot)
 
     def summary(self, data: member_data.MemberData, lang: str) -> discord.Embed:
-        lines = [t("mydata.show.counts", lang, pledges=len(data.pledges),
-                   comments=len(data.comments))]
+        lines = [t("mydata.show.counts", lang, **counts(data, lang))]
         items = [t("mydata.show.pledge", lang, id=p.id, status=t(f"pledges.status.{p.status}", lang),
                    text=fit(p.text.replace("\n", " "), SNIPPET)) for p in data.pledges]
         items += [t("mydata.show.comment", lang, id=c.id, topic=self.topics.title(c.topic, lang),
                     text=fit(c.text.replace("\n", " "), SNIPPET)) for c in data.comments]
         if data.moderation_count:
             lines.append(t("mydata.show.moderation", lang, **{
-                kind: len(rows) for kind, rows in data.moderation.items()}))
+                kind: t(f"mydata.show.{kind}", lang, count=len(rows))
+                for kind, rows in data.moderation.items()}))
         more = t("mydata.show.more", lang, count=0)
         for index, item in enumerate(items):
             if sum(len(x) + 1 for x in lines) + len(item) + len(more) + 20 > DESCRIPTION_LIMIT:
@@ -116,7 +124,7 @@ class MyData(commands.Cog):
         if len(body) > limit:
             raise UserError("mydata.export.too_large")
         await interaction.response.send_message(
-            t("mydata.export.ready", lang, pledges=len(data.pledges), comments=len(data.comments)),
+            t("mydata.export.ready", lang, **counts(data, lang)),
             file=discord.File(io.BytesIO(body), filename=name), ephemeral=True)
 
     @mydata.command(name="delete", description="Delete or anonymise your pledges and comments")
@@ -128,7 +136,7 @@ class MyData(commands.Cog):
             await interaction.response.send_message(t("mydata.show.nothing", lang), ephemeral=True)
             return
         await interaction.response.send_message(
-            t("mydata.delete.confirm", lang, pledges=len(data.pledges), comments=len(data.comments)),
+            t("mydata.delete.confirm", lang, **counts(data, lang)),
             view=EraseView(user_id, guild_id, lang, self.bot), ephemeral=True)
 
     @app_commands.command(name="privacy", description="What this bot stores, why, and for how long")

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.i18n import lang_of, t
+from bot.l10n import day
 from bot.pledges.forms import (
     PAGE_SIZE,
     Pager,
@@ -125,7 +126,7 @@ class Pledges(commands.Cog):
         status = t(f"pledges.status.{pledge.status}", lang)
         name = t("pledges.mine.item", lang, id=pledge.id, status=status,
                  region=region_label(pledge.region, lang),
-                 topic=self.topics.title(pledge.topic, lang), date=pledge.created_at[:10])
+                 topic=self.topics.title(pledge.topic, lang), date=day(pledge.created_at, lang))
         value = f"{fit(pledge.on_behalf_of, 100)}: {fit(pledge.text, SNIPPET)}"
         return fit(name, 256), value
 
@@ -135,7 +136,7 @@ class Pledges(commands.Cog):
         pledges, total = await self.store.mine(guild_id, user_id, limit=PAGE_SIZE,
                                                offset=page * PAGE_SIZE)
         pages = page_count(total)
-        embed = discord.Embed(title=t("pledges.mine.title", lang, count=total),
+        embed = discord.Embed(title=t("pledges.mine.title", lang, total=total),
                               colour=discord.Colour.blurple())
         for pledge in pledges:
             name, value = self.line(pledge, lang)

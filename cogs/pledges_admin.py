@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -71,7 +72,7 @@ class PledgesAdmin(commands.Cog):
         opened = await campaigns.open_campaign(self.bot.db, interaction.guild_id, name,
                                                interaction.user.id, closes=day)
         text = (t("pledges_admin.campaign.opened", lang, name=opened.name) if day is None else
-                t("pledges_admin.campaign.opened_until", lang, name=opened.name, date=day.isoformat()))
+                t("pledges_admin.campaign.opened_until", lang, name=opened.name, date=day))
         await interaction.response.send_message(text, ephemeral=True)
 
     @campaign.command(name="close", description="Close the open campaign")
@@ -153,7 +154,7 @@ class PledgesAdmin(commands.Cog):
         if not entries:
             await interaction.response.send_message(t("pledges_admin.audit.empty", lang), ephemeral=True)
             return
-        lines = [audit_line(entry, lang) for entry in entries]
+        lines = [audit_line(entry, lang, self.topics.title) for entry in entries]
         embed = discord.Embed(title=t("pledges_admin.audit.title", lang),
                               description="\n".join(lines)[:4096], colour=discord.Colour.dark_gold())
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -176,8 +177,10 @@ class PledgesAdmin(commands.Cog):
 
     def stats_embed(self, stats: PledgeStats, title: str, lang: str) -> discord.Embed:
         embed = discord.Embed(title=title[:256], colour=discord.Colour.dark_gold(),
-                              description=t("pledges_admin.stats.summary", lang, total=stats.total,
-                                            comments=stats.comments))
+                              description=t("pledges_admin.stats.summary", lang,
+                                            pledges=t("units.pledges", lang, count=stats.total),
+                                            comments=t("units.comments", lang,
+                                                       count=stats.comments)))
         regions = [f"{region_label(r, lang)}: **{stats.by_region.get(r, 0)}**" for r in REGIONS]
         topics = [f"{self.topics.title(slug, lang)}: **{n}**"
                   for slug, n in sorted(stats.by_topic.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -218,15 +221,14 @@ def fit_field(lines: list[str], limit: int = FIELD_LIMIT) -> str:
     return text
 
 
-def audit_line(entry: audit.AuditEntry, lang: str) -> str:
+def audit_line(entry: audit.AuditEntry, lang: str, topic_title: Callable[[str, str], str]) -> str:
     moment = datetime.strptime(entry.created_at, campaigns.ISO_FORMAT).replace(tzinfo=UTC)
     who = t("pledges_admin.audit.cli", lang) if entry.via_cli else f"<@{entry.moderator_id}>"
-    shown = {k: v for k, v in entry.filters.items() if k not in ("delivery", "via")}
-    filters = (", ".join(f"{k}={v}" for k, v in sorted(shown.items()))
-               or t("pledges_admin.audit.no_filters", lang))
+    filters = audit.describe_filters(entry.filters, lang, topic_title)
     return t("pledges_admin.audit.line", lang, id=entry.id, when=discord.utils.format_dt(moment, "f"),
              who=who, kind=t(f"pledges_admin.kind.{entry.kind}", lang), format=entry.format,
-             rows=entry.row_count, filters=discord.utils.escape_markdown(filters)[:300])
+             rows=t("units.rows", lang, count=entry.row_count),
+             filters=discord.utils.escape_markdown(filters)[:300])
 
 
 async def setup(bot: CoalitionBot) -> None:

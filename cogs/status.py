@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.channel_access import NEEDS, labels, missing
 from bot.client import CoalitionBot
 from bot.i18n import lang_of, t
+from bot.l10n import day
 from bot.permissions import moderator_only
 from bot.resources.clock import parse_iso, utcnow
 from bot.resources.delivery import Waiting, wake_forbidden
@@ -82,7 +83,7 @@ class StatusCog(commands.Cog, name="Status"):
         if not feed.enabled:
             return t("status.feed_disabled", lang, url=url, error=error)
         moment = when(parse_iso(feed.last_error_at)) if feed.last_error_at else "?"
-        return t("status.feed_failing", lang, url=url, failures=feed.failures, when=moment, error=error)
+        return t("status.feed_failing", lang, url=url, count=feed.failures, when=moment, error=error)
 
     def waiting(self, rows: list[Waiting], interaction: Interaction, lang: str) -> str:
         if not rows:
@@ -95,7 +96,7 @@ class StatusCog(commands.Cog, name="Status"):
                 lacking = missing(interaction.guild.get_channel(row.channel_id), "announcements")
             reason = t(f"status.reason.{row.why}", lang, error=(row.error or "?")[:120],
                        missing=labels(lacking or list(NEEDS["announcements"]), lang))
-            lines.append(t("status.waiting_line", lang, channel=channel, count=row.count,
+            lines.append(t("status.waiting_line", lang, channel=channel, total=row.count,
                            reason=reason))
         return clipped(lines, lang)
 
@@ -115,7 +116,8 @@ class StatusCog(commands.Cog, name="Status"):
         kb = report.kb
         if kb is None:
             return t("status.kb_missing", lang)
-        text = t("status.kb_value", lang, topics=kb.topics, reviewed=kb.reviewed or "?",
+        text = t("status.kb_value", lang, count=kb.topics,
+                 reviewed=day(kb.reviewed, lang) if kb.reviewed else "?",
                  fingerprint=kb.fingerprint)
         if kb.problems:
             text += "\n" + t("status.kb_problems", lang, count=kb.problems)

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot import i18n
 from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.fakediscord.harness import Harness
 from bot.fakediscord.server import FakeDiscord
 from bot.storage import Database
+from tests.resources_helpers import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "fake-token-" + "x" * 40
@@ -45,6 +47,17 @@ def make_settings(fake: FakeDiscord, db_path: Path, **overrides: Any) -> Setting
     return Settings(**values)
 
 
+@pytest.fixture(autouse=True)
+def numbers_take_plural_forms() -> Any:
+    """A number given to a message without plural forms fails the test that shows it."""
+    i18n.STRICT = True
+    i18n.count_violations.clear()
+    yield
+    found = list(i18n.count_violations)
+    i18n.count_violations.clear()
+    assert found == [], "\n".join(found)
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated database in a real SQLite file, for tests of the storage layers."""
@@ -53,6 +66,17 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving the feeds a test puts in `documents`."""
+    feeds = FeedServer()
+    await feeds.start()
+    try:
+        yield feeds
+    finally:
+        await feeds.close()
 
 
 @asynccontextmanager

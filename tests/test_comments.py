@@ -10,7 +10,7 @@ async def comment_on(world, topic="outcome-document", text="Needs clearer follow
     user = user or world.member
     opened = await world.h.slash("comment on", {"topic": topic}, user=user, locale=locale)
     assert opened.modal is not None, opened.text()
-    values = {"comment_text": text, "topic": [topic]}
+    values = {"comment_text": text}
     return opened, await world.h.submit_modal(opened, values, user=user, locale=locale,
                                               check=check)
 
@@ -36,11 +36,12 @@ async def test_autocomplete_offers_matching_topics_within_discord_limits(world):
 async def test_form_and_receipt(world, locale):
     opened, receipt = await comment_on(world, text="Más claridad ✊ <@123> @here", locale=locale)
     modal = opened.modal
-    assert modal["custom_id"] == "comment" and len(modal["title"]) <= 45
+    assert modal["custom_id"] == "comment:outcome-document" and len(modal["title"]) <= 45
     fields = {c["custom_id"]: c for c in walk_components(modal["components"]) if "custom_id" in c}
+    assert list(fields) == ["comment_text"]  # the topic was given: the form does not ask again
     assert fields["comment_text"]["max_length"] == 1500
-    assert [o["value"] for o in fields["topic"]["options"] if o.get("default")] == [
-        "outcome-document"]
+    [about] = [c for c in modal["components"] if c["type"] == 10]
+    assert world.bot.kb.topics["outcome-document"].title(locale[:2]) in about["content"]
     assert all(len(c["label"]) <= 45 for c in modal["components"] if c["type"] == 18)
     [row] = await rows(world)
     assert (row["guild_id"], row["author_id"], row["topic"], row["text"]) == (
@@ -55,18 +56,41 @@ async def test_unknown_topic_in_the_command_is_refused_before_the_form(world):
 
 
 @pytest.mark.parametrize(("values", "fragment"), [
-    ({"comment_text": "z" * 5000}, "5000"),
+    ({"comment_text": "z" * 5000}, "5,000"),
     ({"comment_text": " \x00\x01 "}, "empty"),
     ({"comment_text": "\u200b\u2060\ufeff\u00ad\u202e"}, "empty"),
-    ({"topic": ["atlantis"]}, "topic"),
-    ({"topic": []}, "topic"),
 ])
 async def test_crafted_submits_are_refused(world, values, fragment):
     opened = await world.h.slash("comment on", {"topic": "pledges"}, user=world.member)
-    reply = await world.h.submit_modal(opened, {"comment_text": "ok", "topic": ["pledges"],
-                                                **values}, user=world.member, check=False)
+    reply = await world.h.submit_modal(opened, {"comment_text": "ok", **values},
+                                       user=world.member, check=False)
     assert fragment in reply.text()
     assert await rows(world) == []
+
+
+@pytest.mark.parametrize("custom_id", ["comment:atlantis", "comment:", "comment:" + "x" * 90,
+                                       "comment:'; DROP TABLE comments; --"])
+async def test_a_crafted_topic_in_the_form_id_is_refused(world, custom_id):
+    opened = await world.h.slash("comment on", {"topic": "pledges"}, user=world.member)
+    opened.modal["custom_id"] = custom_id
+    reply = await world.h.submit_modal(opened, {"comment_text": "ok"}, user=world.member,
+                                       check=False)
+    assert "topic" in reply.text() and reply.ephemeral
+    assert await rows(world) == []
+
+
+@pytest.mark.parametrize(("topic", "stored"), [(["pledges"], "pledges"), (["atlantis"], None),
+                                               ([], None)])
+async def test_a_form_opened_before_the_topic_moved_to_its_id_still_works(world, topic, stored):
+    """A member who opened the old form (topic in a menu) before a restart loses nothing."""
+    opened = await world.h.slash("comment on", {"topic": "pledges"}, user=world.member)
+    opened.modal["custom_id"] = "comment"
+    opened.modal["components"].append({"type": 18, "label": "Topic", "component": {
+        "type": 3, "custom_id": "topic", "options": [{"label": "Pledges", "value": "pledges"}]}})
+    reply = await world.h.submit_modal(opened, {"comment_text": "ok", "topic": topic},
+                                       user=world.member, check=False)
+    assert [r["topic"] for r in await rows(world)] == ([stored] if stored else [])
+    assert ("Please choose a topic" in reply.text()) != bool(stored)
 
 
 async def test_mine_and_delete_only_own(world):

@@ -87,7 +87,7 @@ async def test_a_400_is_parked_reported_once_and_not_retried(world):
     assert await poster(world).run_once(utcnow() + timedelta(days=2)) == 0
     assert len(posts(world, news)) == sent_before  # parked rows are not tried again
     status = await world.h.slash("status", user=world.moderator, locale="fr")
-    assert "refusée(s) par Discord comme invalide(s)" in status.text()
+    assert "refusées par Discord comme invalides" in status.text()
 
 
 async def test_each_server_hears_of_its_own_refusals_only(world):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.resources.clock import utcnow
+from bot.resources.cooldown import Cooldown
 from tests.conftest import running_bot
-from tests.resources_helpers import Document, Entry, FeedServer, rss
-
-
-@pytest.fixture
-async def server():
-    s = FeedServer()
-    await s.start()
-    yield s
-    await s.close()
+from tests.resources_helpers import Document, Entry, rss
 
 
 def entries(n, prefix="item"):
@@ -110,7 +105,7 @@ async def test_status_shows_success_error_and_next_attempt(world, server):
     reply = await world.h.slash("feeds status", user=world.moderator)
     text = reply.embeds[0]["description"]
     assert "working" in text and "failing" in text
-    assert "503" in text and "1 in a row" in text
+    assert "503" in text and "last error" in text and "in a row" not in text  # one failure: no count
     assert text.count("<t:") >= 4  # last read and next try for both, as Discord timestamps
     listing = await world.h.slash("feeds list", user=world.moderator)
     assert server.url("good") in listing.text() and "(2)" in listing.text()
@@ -228,3 +223,49 @@ async def test_replies_about_a_very_long_feed_address_fit_in_a_message(world, se
     assert "#1" in reply.text() and len(reply.text()) <= 2000 and "…" in reply.text()
     reply = await world.h.slash("feeds remove", {"feed": 1}, user=world.moderator)
     assert "Stopped following" in reply.text() and len(reply.text()) <= 2000
+
+
+async def test_refresh_has_a_cooldown_per_server_that_says_when(world, server):
+    server.documents["rss"] = Document(rss(entries(1)))
+    await follow(world, server)
+    first = await world.h.slash("feeds refresh", user=world.moderator)
+    assert "Read 1 feed" in first.text()
+    fetched = len(server.requests)
+    again = await world.h.slash("feeds refresh", user=world.moderator, locale="fr")
+    assert again.ephemeral and "/flux actualiser" in again.text(), again.text()
+    [stamp] = re.findall(r"<t:(\d+):R>", again.text())
+    assert 240 < int(stamp) - time.time() <= 300
+    assert len(server.requests) == fetched  # nothing was read
+    theirs = world.h.moderator(world.other_guild_id, name="theirs")
+    await world.h.slash("feeds add", {"url": server.url("rss")}, user=theirs)
+    other = await world.h.slash("feeds refresh", user=theirs)  # another server: its own turn
+    assert "Read 1 feed" in other.text(), other.text()
+
+
+def test_a_cooldown_ends_when_it_said():
+    gate = Cooldown(300)
+    start = datetime(2024, 6, 1, 8, tzinfo=UTC)
+    assert gate.claim(1, start) is None
+    assert gate.claim(1, start + timedelta(seconds=299)) == start + timedelta(seconds=300)
+    assert gate.claim(2, start + timedelta(seconds=1)) is None
+    assert gate.claim(1, start + timedelta(seconds=300)) is None
+
+
+async def test_moderators_are_told_when_a_feed_floods_in_their_language(world, server):
+    """The other server speaks Spanish; its feed brings 40 items at once: 25 are announced."""
+    _, poster = cogs(world)
+    theirs = world.h.moderator(world.other_guild_id, name="theirs")
+    mods = world.fake.add_channel(world.other_guild_id, "moderadores")
+    await world.h.slash("config moderators-channel", {"channel": mods}, user=theirs)
+    await world.h.slash("config announcements", {"channel": world.other_channel_id}, user=theirs)
+    server.documents["rss"] = Document(rss(entries(1)))
+    await world.h.slash("feeds add", {"url": server.url("rss")}, user=theirs)
+    server.documents["rss"] = Document(rss([*entries(40, "flood"), *entries(1)]))
+    reply = await world.h.slash("feeds refresh", user=theirs)
+    assert "40" in reply.text()
+    [notice] = world.fake.messages[mods]
+    for part in ("40", "25", "15", "/recursos recientes", server.url("rss")):
+        assert part in notice["content"], (part, notice["content"])
+    while await poster.run_once():
+        pass
+    assert len(world.fake.messages[world.other_channel_id]) == 25

@@ -25,7 +25,7 @@ async def test_show_lists_counts_and_items_of_this_member_here(world):
     await populate(world)
     reply = await world.h.slash("mydata show", user=world.member, locale="fr")
     text = reply.text()
-    assert reply.ephemeral and "Engagements : 2" in text and "Commentaires : 1" in text
+    assert reply.ephemeral and "2 engagements · 1 commentaire" in text
     assert "pledge text 1" in text and "my comment" in text and "bruno" not in text
     nothing = await world.h.slash("mydata show", user=world.moderator)
     assert "no pledge or comment" in nothing.text()
@@ -139,7 +139,7 @@ async def test_a_moderators_own_records_are_shown_and_kept_on_erasure(world):
                                  user=world.moderator)
     assert "Kampala 2010" in opened.text()
     shown = await world.h.slash("mydata show", user=world.moderator)
-    assert "1 exports" in shown.text() and "1 campaigns opened" in shown.text()
+    assert "1 export," in shown.text() and "1 campaign opened" in shown.text()
     exported = await world.h.slash("mydata export", user=world.moderator)
     document = json.loads(exported.files[0][1])
     assert document["as_moderator"]["exports"][0]["row_count"] == 10

@@ -65,7 +65,7 @@ async def test_pledge_is_kept_even_if_the_receipt_cannot_be_delivered(world):
 
 
 @pytest.mark.parametrize(("values", "fragment"), [
-    ({"pledge_text": "x" * 5000}, "5000"),
+    ({"pledge_text": "x" * 5000}, "5,000"),
     ({"pledge_text": "   \n\t "}, "empty"),
     ({"pledge_text": "\x00\x1b\x07"}, "empty"),
     ({"pledge_text": "\u200b\u200c\u200d\u2060\ufeff\u00ad"}, "empty"),

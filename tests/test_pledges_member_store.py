@@ -85,7 +85,7 @@ def test_clean_enforces_limits_after_cleaning():
     with pytest.raises(UserError) as caught:
         clean("x" * 1501, COMMENT_TEXT)
     assert caught.value.key == "comments.error.too_long"
-    assert caught.value.kwargs == {"limit": 1500, "length": 1501}
+    assert caught.value.kwargs == {"limit": 1500, "count": 1501}
 
 
 def test_region_topic_and_id_validation():

@@ -54,7 +54,7 @@ async def test_a_new_resource_is_announced_once_as_an_embed(world):
     assert embed["title"].startswith("@everyone <@123>")
     assert embed["author"]["name"] == "Human Rights Watch"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert fields == {"Date": "2012-04-13", "Region": "Africa", "Type": "Video"}
+    assert fields == {"Date": "April 13, 2012", "Region": "Africa", "Type": "Video"}
     [request] = posts(world, news)
     [row] = await outbox(world)
     assert request.json["nonce"] == row["nonce"] and request.json["enforce_nonce"] is True
@@ -248,19 +248,56 @@ async def test_with_background_tasks_the_poster_runs_by_itself_and_stops_on_clos
     assert await world.db.fetchval("SELECT state FROM outbox") == "sent"
 
 
-async def test_a_full_batch_asks_the_loop_to_come_straight_back(world):
+async def test_a_full_pass_asks_the_loop_to_come_straight_back(world):
     await set_channel(world, world.channel_id)
     store = ResourceStore(world.db)
     sender = poster(world)
-    for i in range(sender.batch + 1):
+    for i in range(sender.per_guild + 1):
         await store.add(world.guild_id, NewResource(url=f"https://a.example.org/{i}", title=f"R{i}"))
     sender.wakeup.clear()
-    assert await sender.run_once() == sender.batch
+    assert await sender.run_once() == sender.per_guild
     assert sender.wakeup.is_set()
     sender.wakeup.clear()
     assert await sender.run_once() == 1
     assert not sender.wakeup.is_set()
-    assert len(world.fake.messages[world.channel_id]) == sender.batch + 1
+    assert len(world.fake.messages[world.channel_id]) == sender.per_guild + 1
+
+
+async def two_servers_announcing(world, backlog):
+    """`backlog` announcements of this server queued first, then one of the other server."""
+    await set_channel(world, world.channel_id)
+    theirs = world.h.moderator(world.other_guild_id, name="theirs")
+    reply = await world.h.slash("config announcements", {"channel": world.other_channel_id},
+                                user=theirs)
+    assert "<#" in reply.text()
+    store = ResourceStore(world.db)
+    for i in range(backlog):
+        await store.add(world.guild_id, NewResource(url=f"https://a.example.org/{i}", title=f"A{i}"))
+    await store.add(world.other_guild_id, NewResource(url="https://b.example.org/1", title="B"))
+
+
+async def test_one_servers_backlog_does_not_hold_another_servers_announcement(world):
+    """The outbox was one FIFO: the other server's announcement waited behind all 60."""
+    await two_servers_announcing(world, 60)
+    sender = poster(world)
+    while await sender.run_once():
+        pass
+    order = [r.path for r in world.fake.requests_to("POST", POSTS)]
+    assert len(order) == 61
+    first_other = next(i for i, path in enumerate(order) if f"/{world.other_channel_id}/" in path)
+    assert first_other < 3, first_other
+    mine = [m["embeds"][0]["title"] for m in world.fake.messages[world.channel_id]]
+    assert mine == [f"A{i}" for i in range(60)]  # each server's own order is kept
+    assert {r["state"] for r in await world.db.fetchall("SELECT state FROM outbox")} == {"sent"}
+
+
+async def test_servers_post_side_by_side_so_a_slow_channel_holds_only_its_own(world):
+    """This server's channel takes 0.2 s per message; the other server's post does not wait."""
+    await two_servers_announcing(world, 3)
+    world.fake.slow_channel(world.channel_id, 0.2)
+    assert await poster(world).run_once() == 4
+    [other] = world.fake.messages[world.other_channel_id]
+    assert all(int(other["id"]) < int(m["id"]) for m in world.fake.messages[world.channel_id])
 
 
 async def test_a_rate_limited_crosspost_does_not_hold_the_poster(world):

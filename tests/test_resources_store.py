@@ -165,3 +165,11 @@ def test_listings_keep_whole_lines_and_say_how_many_were_left_out():
     assert kept[-1] == f"… and {60 - (len(kept) - 1)} more."
     assert all(line in lines for line in kept[:-1])
     assert fit_lines(lines[:3], 4000, "… and {count} more.") == "\n".join(lines[:3])
+
+
+def test_a_host_longer_than_dns_allows_is_refused_before_encoding():
+    label = "".join(chr(0x4E00 + i) for i in range(64))
+    for url in (f"https://{label}.org/", "https://" + ".".join(["a" * 60] * 5) + "/"):
+        with pytest.raises(InvalidURL):
+            canonical_url(url)
+    assert canonical_url("https://" + "a" * 63 + ".org/x") == "https://" + "a" * 63 + ".org/x"

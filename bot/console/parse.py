@@ -1,125 +1,197 @@
-"""Turning a typed line like `/ask question: art 88?` into a command and typed option values."""
+"""A typed line like `/demander question: art 88 ?` turned into the command and option values a
+Discord client would send, with the client's own rules (required options, choices, lengths,
+ranges) answered the way a client answers them: before anything is sent.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from discord import AppCommandOptionType, app_commands
+from rapidfuzz import process
 
-from bot.help import localized
+from bot.console.commands import ClientCommand, CommandList, Option, fold
 from bot.options import typed_id
 
-TRUE = {"true", "yes", "y", "1", "on", "oui", "si", "sí", "vrai"}
+STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
+    3, 4, 5, 6, 7, 8, 9, 10, 11)
+TRUE = {"true", "yes", "y", "1", "on", "oui", "vrai", "si", "sí"}
 FALSE = {"false", "no", "n", "0", "off", "non", "faux"}
+OPTION_MARK = re.compile(r"(?:^|(?<=\s))([^\s:]+):")
 
 
 class ParseError(Exception):
-    pass
+    """A line the console refuses, with the catalogue key that says why."""
+
+    def __init__(self, key: str, /, **kwargs: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.kwargs = kwargs
+
+
+@dataclass
+class Invocation:
+    command: ClientCommand
+    raw: dict[str, str] = field(default_factory=dict)  # option name -> typed text
 
 
 @dataclass(frozen=True, slots=True)
-class Invocation:
-    command: app_commands.Command[Any, ..., Any]
-    options: dict[str, str]
+class Names:
+    """What option values may name: the console server's channels, roles and people."""
+
+    channels: dict[str, tuple[int, int]]  # name -> (id, channel type)
+    roles: dict[str, int]
+    users: dict[str, int]
 
 
-def command_index(tree: app_commands.CommandTree[Any], lang: str) -> dict[tuple[str, ...], Any]:
-    """Every command and group by its English path and by its path in `lang`."""
-    index: dict[tuple[str, ...], Any] = {}
-
-    def visit(command: Any, en: tuple[str, ...], local: tuple[str, ...]) -> None:
-        en = (*en, command.name)
-        local = (*local, localized(command, "name", lang))
-        index[en] = command
-        index[local] = command
-        for child in getattr(command, "commands", []):
-            visit(child, en, local)
-
-    for command in tree.get_commands():
-        visit(command, (), ())
-    return index
-
-
-def parse_slash(tree: app_commands.CommandTree[Any], line: str, lang: str) -> Invocation:
-    words = line.lstrip("/").split()
+def find_command(commands: CommandList, line: str) -> tuple[ClientCommand, str]:
+    """The command a line names, in any of the three languages, and the rest of the line."""
+    text = line.strip().lstrip("/")
+    words = text.split()
     if not words:
-        raise ParseError("type a command after /, for example /help")
-    index = command_index(tree, lang)
-    found: Any = None
-    used = 0
-    for length in range(1, len(words) + 1):
-        candidate = index.get(tuple(w.lower() for w in words[:length]))
-        if candidate is None:
-            break
-        found, used = candidate, length
-    if found is None:
-        raise ParseError(f"unknown command /{words[0]} (try /help)")
-    if isinstance(found, app_commands.Group):
-        subs = ", ".join(sorted(c.name for c in found.commands))
-        raise ParseError(f"/{found.qualified_name} needs a subcommand: {subs}")
-    rest = line.lstrip("/").split(None, used)[used] if len(words) > used else ""
-    return Invocation(found, split_options(found, rest, lang))
+        raise ParseError("console.error.unknown_command", name="/")
+    command, used = commands.find(words)
+    if command is None:
+        raise _unknown(commands, words)
+    return command, re.split(r"\s+", text, maxsplit=used)[used] if len(words) > used else ""
 
 
-def split_options(command: app_commands.Command[Any, ..., Any], rest: str, lang: str
-                  ) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for param in command.parameters:
-        names[param.name] = param.name
-        names[param.display_name] = param.name
+def parse_slash(commands: CommandList, line: str) -> Invocation:
+    command, rest = find_command(commands, line)
+    return Invocation(command, split_options(command, rest))
+
+
+def _unknown(commands: CommandList, words: list[str]) -> ParseError:
+    for length in range(min(len(words), 2), 0, -1):
+        under = commands.matching(words[:length])
+        if under:
+            prefix = "/" + " ".join(under[0].local_path[:length])
+            subs = sorted({c.local_path[length] for c in under if len(c.local_path) > length})
+            return ParseError("console.error.needs_subcommand", command=prefix,
+                              subcommands=", ".join(subs))
+    shown = {c.shown: c for c in commands.commands}
+    typed = "/" + " ".join(words[:2])
+    best = process.extractOne(typed, list(shown), score_cutoff=70)
+    if best is not None:
+        return ParseError("console.error.did_you_mean", name="/" + words[0], suggestion=best[0])
+    return ParseError("console.error.unknown_command", name="/" + words[0])
+
+
+def split_options(command: ClientCommand, rest: str) -> dict[str, str]:
+    by_name = {fold(n): o for o in command.options for n in o.names}
     if not rest.strip():
         return {}
-    pattern = re.compile(r"(?:^|\s)(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-                         + r"):\s*")
-    matches = list(pattern.finditer(rest))
-    if not matches or (matches[0].start() > 0 and rest[: matches[0].start()].strip()):
-        required = [p for p in command.parameters if p.required]
-        if len(required) == 1 and not matches:
-            return {required[0].name: rest.strip()}
-        raise ParseError("write options as name: value (options: "
-                         + ", ".join(p.name for p in command.parameters) + ")")
-    options: dict[str, str] = {}
-    for i, match in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(rest)
-        options[names[match.group(1)]] = rest[match.end():end].strip()
-    return options
+    if not command.options:
+        raise ParseError("console.error.no_options", command=command.shown)
+    marks = [m for m in OPTION_MARK.finditer(rest) if fold(m.group(1)) in by_name]
+    if not marks or rest[: marks[0].start()].strip():
+        required = [o for o in command.options if o.required]
+        only = required if len(required) == 1 else list(command.options)
+        if not marks and len(only) == 1:
+            return {only[0].name: rest.strip()}
+        raise ParseError("console.error.option_form",
+                         options=", ".join(f"{o.label}:" for o in command.options))
+    raw: dict[str, str] = {}
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(rest)
+        raw[by_name[fold(mark.group(1))].name] = rest[mark.end():end].strip()
+    return raw
 
 
-def convert(command: app_commands.Command[Any, ..., Any], raw: dict[str, str],
-            channels: dict[str, int], roles: dict[str, int]) -> dict[str, Any]:
-    """Option values typed as Discord would send them (ints as ints, channels as ids)."""
-    params = {p.name: p for p in command.parameters}
-    values: dict[str, Any] = {}
-    for name, text in raw.items():
-        kind = params[name].type
-        if kind is AppCommandOptionType.integer:
-            if not re.fullmatch(r"-?[0-9]{1,19}", text):  # "²" and "٣" are digits to \d
-                raise ParseError(f"{name}: expected a whole number")
-            values[name] = int(text)
-        elif kind is AppCommandOptionType.number:
-            try:
-                values[name] = float(text)
-            except ValueError:
-                raise ParseError(f"{name}: expected a number") from None
-        elif kind is AppCommandOptionType.boolean:
-            if text.lower() not in TRUE | FALSE:
-                raise ParseError(f"{name}: expected yes or no")
-            values[name] = text.lower() in TRUE
-        elif kind is AppCommandOptionType.channel:
-            values[name] = _lookup(name, text.lstrip("#"), channels, "channel")
-        elif kind is AppCommandOptionType.role:
-            values[name] = _lookup(name, text.lstrip("@"), roles, "role")
-        else:
-            values[name] = text
-    return values
+def check_required(command: ClientCommand, raw: dict[str, str]) -> None:
+    missing = [o for o in command.options if o.required and o.name not in raw]
+    if missing:
+        raise ParseError("console.error.missing", command=command.shown,
+                         options=", ".join(f"{o.label}: …" for o in missing))
 
 
-def _lookup(option: str, text: str, known: dict[str, int], what: str) -> int:
+def convert(option: Option, text: str, names: Names) -> Any:
+    """The value a client would send for `text`, or the client's objection."""
+    if not text:
+        raise ParseError("console.error.empty", option=option.label)
+    if option.choices:
+        return _choice(option, text)
+    if option.type == STRING:
+        return _string(option, text)
+    if option.type in (INTEGER, NUMBER):
+        return _number(option, text)
+    if option.type == BOOLEAN:
+        if fold(text) not in TRUE | FALSE:
+            raise ParseError("console.error.yes_no", option=option.label)
+        return fold(text) in TRUE
+    if option.type == CHANNEL:
+        return _channel(option, text, names)
+    if option.type in (ROLE, USER, MENTIONABLE):
+        return _named(option, text, names)
+    if option.type == ATTACHMENT:
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ParseError("console.error.no_file", option=option.label, path=text)
+        return (path.name, path.read_bytes())
+    return text
+
+
+def _choice(option: Option, text: str) -> Any:
+    for choice in option.choices:
+        if choice.matches(text):
+            return choice.value
+    raise ParseError("console.error.not_a_choice", option=option.label, value=text,
+                     choices=", ".join(c.label for c in option.choices))
+
+
+def _string(option: Option, text: str) -> str:
+    low, high = option.limits.get("min_length"), option.limits.get("max_length")
+    if high is not None and len(text) > high:
+        raise ParseError("console.error.too_long", option=option.label, count=high)
+    if low is not None and len(text) < low:
+        raise ParseError("console.error.too_short", option=option.label, count=low)
+    return text
+
+
+def _number(option: Option, text: str) -> int | float:
+    value: int | float
+    if option.type == INTEGER:
+        if not re.fullmatch(r"-?[0-9]{1,19}", text):  # "²" and "٣" are digits to \d
+            raise ParseError("console.error.whole_number", option=option.label)
+        value = int(text)
+    else:
+        try:
+            value = float(text.replace(",", "."))
+        except ValueError:
+            raise ParseError("console.error.number", option=option.label) from None
+    low, high = option.limits.get("min_value"), option.limits.get("max_value")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ParseError("console.error.range", option=option.label,
+                         low=str(low if low is not None else "…"),
+                         high=str(high if high is not None else "…"))
+    return value
+
+
+def _channel(option: Option, text: str, names: Names) -> int:
+    known = {name: ident for name, (ident, _) in names.channels.items()}
+    channel_id = _lookup(option, text.lstrip("#"), known, "#")
+    kinds = option.limits.get("channel_types")
+    kind = next((k for i, k in names.channels.values() if i == channel_id), None)
+    if kinds and kind is not None and kind not in kinds:
+        raise ParseError("console.error.channel_type", option=option.label, name=text)
+    return channel_id
+
+
+def _named(option: Option, text: str, names: Names) -> int:
+    known = dict(names.roles) if option.type == ROLE else dict(names.users)
+    if option.type == MENTIONABLE:
+        known = {**names.users, **names.roles}
+    return _lookup(option, text.lstrip("@"), known, "@")
+
+
+def _lookup(option: Option, text: str, known: dict[str, int], sign: str) -> int:
     number = typed_id(text)
     if number is not None:
         return number
-    if text in known:
-        return known[text]
-    raise ParseError(f"{option}: no {what} named {text!r} (known: {', '.join(sorted(known))})")
+    for name, ident in known.items():
+        if fold(name) == fold(text):
+            return ident
+    raise ParseError("console.error.unknown_name", option=option.label, name=text,
+                     known=", ".join(sign + n for n in sorted(known)))

@@ -5,6 +5,7 @@ Interaction callbacks and webhook follow-ups (token-authenticated) live in `inte
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -146,6 +147,9 @@ class Rest:
         errors = message_errors(data)
         if errors:
             raise form_error(errors)
+        latency = self.fake.channel_latency.get(channel_id, 0.0)
+        if latency:
+            await asyncio.sleep(latency)
         if data.get("nonce") is not None and data.get("enforce_nonce"):
             original = self.fake.nonce_hit(channel_id, str(data["nonce"]))
             if original is not None:

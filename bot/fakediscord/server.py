@@ -74,6 +74,8 @@ class FakeDiscord(FakeWorld):
         self.gateway = Gateway(self)
         self._port = port
         self._injections: list[Injection] = []
+        # Seconds a channel takes to answer a new message (see `slow_channel`).
+        self.channel_latency: dict[int, float] = {}
         self._sinks: list[Sink] = []
         self._saved_discord: tuple[str, yarl.URL] | None = None
         self._runner: web.AppRunner | None = None
@@ -141,6 +143,11 @@ class FakeDiscord(FakeWorld):
         """
         self._injections.append(Injection(method.upper(), re.compile(path_regex), status, body,
                                           dict(headers or {}), times))
+
+    def slow_channel(self, channel_id: int, seconds: float) -> None:
+        """Every message posted to this channel is answered `seconds` later, as a busy channel
+        behind Discord's rate limit would be (the fairness benchmark uses it)."""
+        self.channel_latency[channel_id] = seconds
 
     def _injected(self, method: str, path: str) -> web.Response | None:
         for rule in self._injections:

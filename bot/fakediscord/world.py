@@ -92,11 +92,13 @@ class FakeWorld:
         except KeyError:
             raise DiscordError(404, 10004, "Unknown Guild") from None
 
-    def add_channel(self, guild_id: int, name: str, type: int = CHANNEL_TEXT) -> int:
+    def add_channel(self, guild_id: int, name: str, type: int = CHANNEL_TEXT, *,
+                    channel_id: int | None = None) -> int:
+        """A fixed `channel_id` keeps settings that name the channel valid across sessions."""
         if type not in (CHANNEL_TEXT, CHANNEL_ANNOUNCEMENT):
             raise ValueError("the fake models text (0) and announcement (5) channels")
         guild = self.guild(guild_id)
-        channel_id = self.snowflake()
+        channel_id = channel_id or self.snowflake()
         channel = channel_payload(channel_id, guild_id, name, type=type,
                                   position=len(guild["channels"]))
         guild["channels"].append(channel)
@@ -104,9 +106,10 @@ class FakeWorld:
         self.emit("CHANNEL_CREATE", deep(channel))
         return channel_id
 
-    def add_role(self, guild_id: int, name: str, permissions: int = 0) -> int:
+    def add_role(self, guild_id: int, name: str, permissions: int = 0, *,
+                 role_id: int | None = None) -> int:
         guild = self.guild(guild_id)
-        role_id = self.snowflake()
+        role_id = role_id or self.snowflake()
         role = role_payload(role_id, name, permissions=permissions, position=len(guild["roles"]))
         guild["roles"].append(role)
         self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": deep(role)})

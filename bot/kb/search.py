@@ -89,6 +89,8 @@ class Hit:
     slug: str
     score: float
     confidence: float
+    # The question gives one of the topic's titles or aliases in full.
+    named: bool = False
 
     @property
     def confident(self) -> bool:
@@ -129,6 +131,7 @@ class SearchIndex:
         self._pairs: dict[str, set[tuple[str, str]]] = {}
         for topic in self.topics.values():
             self._add_topic(topic)
+        self._keyed_names = self._key_names()
         self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
         self._df = {str(term): int(count) for term, count in
                     self._db.execute("SELECT term, doc FROM vocab")}
@@ -175,6 +178,23 @@ class SearchIndex:
                     Name(frozenset(terms) - concepts, concepts, name_slots(name)))
         for term in seen:
             self._topic_df[term] = self._topic_df.get(term, 0) + 1
+
+    def _key_names(self) -> dict[str, list[tuple[str, Name]]]:
+        """Each topic name under a few terms a question must contain to give it: its rarest
+        word, and every term of its rarest slot. A question then tries only the names its own
+        terms can open, not every alias of every topic."""
+        keyed: dict[str, list[tuple[str, Name]]] = {}
+        for slug, names in self._aliases.items():
+            for name in dict.fromkeys(names):
+                keys: set[str] = set()
+                if name.words:
+                    keys.add(min(name.words, key=lambda t: (self._topic_df.get(t, 0), t)))
+                if name.slots:
+                    keys.update(min(name.slots, key=lambda slot: sum(
+                        self._topic_df.get(t, 0) for t in slot)))
+                for key in keys:
+                    keyed.setdefault(key, []).append((slug, name))
+        return keyed
 
     def _analysed(self, text: str) -> str:
         for word in words(text):
@@ -244,11 +264,13 @@ class SearchIndex:
         written = spellings(question)
         loose = {stem(w) for w in content if self._stem_only(w)}
         known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
+        # A word of a phrase the analyser recognised ("pick up") is explained by its concept.
+        parts = {t.term for t in terms if t.kind == "part"}
         unknown: list[Term] = []
         missing: dict[str, None] = {}
         for word in content:
             term = stem(word)
-            if term in known:
+            if term in known or term in parts:
                 continue
             meant = None if word.isdigit() else self.correct(word, name=word in names)
             if meant is None:
@@ -336,19 +358,25 @@ class SearchIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         distinct = ranked[0][1] >= max(DISTINCT_SCORE, DISTINCT_RATIO * runner_up)
-        first = Hit(ranked[0][0], round(ranked[0][1], 3),
-                    round(self.confidence(query, ranked[0][0], distinct=distinct), 3))
+        given = self.named(query)
+        first = self._hit(query, *ranked[0], named=given, distinct=distinct)
         # An answer the search can stand behind ranks before closer-scoring ones it cannot:
         # when every word is common to all topics ("who has to cooperate with the court"),
         # scores are noise and the topic the question names is the answer. Only weighed when
         # the best-scoring topic is unsure (confidence costs more than the score).
         depth = limit if first.confident else max(limit, CANDIDATES)
-        hits = [first, *(Hit(slug, round(score, 3), round(self.confidence(query, slug), 3))
+        hits = [first, *(self._hit(query, slug, score, named=given)
                          for slug, score in ranked[1:depth])]
-        hits.sort(key=lambda hit: not hit.confident)
+        hits.sort(key=lambda hit: (not hit.confident, not hit.named))
         return hits[:limit]
 
-    def confidence(self, query: Query, slug: str, *, distinct: bool = False) -> float:
+    def _hit(self, query: Query, slug: str, score: float, *, named: set[str],
+             distinct: bool = False) -> Hit:
+        confidence = self.confidence(query, slug, distinct=distinct, named=slug in named)
+        return Hit(slug, round(score, 3), round(confidence, 3), slug in named)
+
+    def confidence(self, query: Query, slug: str, *, distinct: bool = False,
+                   named: bool | None = None) -> float:
         """How much of the question the topic explains, IDF-weighted, and whether it is named.
 
         A one-word synonym or acronym restates the member's word: either one matching counts
@@ -370,7 +398,7 @@ class SearchIndex:
             if any(self._contains(t, slug) for t in (term, *restated.get(term.term, ()))):
                 covered += weight
         coverage = covered / total if total else 0.0
-        if self._named(query, slug):
+        if slug in self.named(query) if named is None else named:
             return coverage
         if distinct or any(t.kind in ("concept", "phrase", "number")
                            and self.telling(t.term) and self._contains(t, slug)
@@ -382,19 +410,31 @@ class SearchIndex:
         return term.kind != "unknown" and term.term in self._df and (
             slug in self.postings([term.term])[0])
 
-    def _named(self, query: Query, slug: str) -> bool:
-        """Whether the question gives one of the topic's names in full (words or concepts)."""
-        present = {t.term for t in query.terms if t.kind != "unknown"}
-        return any(self._gives(name, present) for name in self._aliases.get(slug, ()))
+    def named(self, query: Query) -> set[str]:
+        """The topics one of whose names (title or alias) the question gives in full."""
+        # Each term present, and the member's word it comes from (a synonym restates one).
+        present = {t.term: t.source or t.term for t in query.terms if t.kind != "unknown"}
+        found: set[str] = set()
+        for term in present:
+            for slug, name in self._keyed_names.get(term, ()):
+                if slug not in found and self._gives(name, present):
+                    found.add(slug)
+        return found
 
-    def _gives(self, name: Name, present: set[str]) -> bool:
-        """All of a name's words (or all of its concepts, or each word by itself or the concept
-        it stands for) are in the question, and together they are more than one common word."""
-        for part in (name.words, name.concepts):
-            if part and part <= present and (len(part) > 1 or self.telling(*part)):
-                return True
-        slots = name.slots
-        return len(slots) > 1 and all(slot & present for slot in slots)
+    def _gives(self, name: Name, present: dict[str, str]) -> bool:
+        """All of a name's words are in the question, or each of its slots (a word, the concept
+        it stands for, or a concept phrase) is given by a different word of the question; and
+        together they are more than one common word. "arrest" alone does not give "arrest
+        fugitives", though both words stand for one concept; "UNSC" gives "Security Council"."""
+        words = name.words
+        if words and words <= present.keys() and (len(words) > 1 or self.telling(*words)):
+            return True
+        found = [slot & present.keys() for slot in name.slots]
+        if not found or not all(found):
+            return False
+        if len(found) == 1:
+            return len(words) > 1 or any(self.telling(term) for term in found[0])
+        return len({present[term] for terms in found for term in terms}) >= len(found)
 
     def _phrase_bonus(self, terms: list[Term], scores: dict[str, float]) -> None:
         """Two question words side by side in a topic's title or alias: a strong signal."""

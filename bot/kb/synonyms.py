@@ -35,7 +35,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans se ses
         si son sont sur t ta te tes toi ton tous tout toute toutes tu un une vos votre vous
         y sait savoir dire dis explique expliquez signifie veut voudrais quelqu chose ceci
-        etc svp merci passe arrive bonjour salut meme encore deja alors donc bien
+        etc svp merci passe arrive bonjour salut meme encore deja alors donc bien contre
         """),
     "es": _set("""
         a al algo como con cual cuales cuando cuanto cuantos cuantas de del donde e el ella
@@ -43,7 +43,7 @@ STOPWORDS: dict[str, frozenset[str]] = {
         fueron ha han hay la las le les lo los me mi mis muy nos o para pero por porque que
         quien quienes se ser si sin sobre son su sus te tiene tienen tu un una unas uno unos
         y ya saber explica explicame significa quiero puedo decir dime cosa favor gracias
-        pasa ocurre sucede hola aunque todavia aun entonces
+        pasa ocurre sucede hola aunque todavia aun entonces contra
         """),
 }
 
@@ -81,9 +81,9 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
     "warrant": ("warrant", "mandat d arret", "orden de detencion", "orden de arresto",
                 "orden de captura"),
     "arrest": ("arrest", "arrestation", "arreter", "detener", "detencion", "capturar",
-               "captura", "apprehend", "apprehension", "detain", "catch", "pick up",
-               "fugitive", "fugitif", "profugo",
-               "at large", "en fuite", "en libertad"),
+               "captura", "apprehend", "apprehension", "detain", "catch", "pick up"),
+    # The person not (yet) arrested: near "arrest", but not the same thing.
+    "fugitive": ("fugitive", "fugitif", "profugo", "at large", "en fuite", "en libertad"),
     "surrender": ("surrender", "remise", "remettre", "entrega", "entregar", "hand over",
                   "handed over"),
     "chair": ("chair", "chaired", "chairperson", "chairman", "moderator", "moderated",
@@ -110,7 +110,8 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
     "outcome": ("outcome document", "document final", "documento final", "outcome"),
     "focal": ("focal point", "point focal", "points focaux", "punto focal", "puntos focales"),
     "working group": ("working group", "groupe de travail", "grupo de trabajo"),
-    "assets": ("asset", "avoir", "bienes", "activos", "proceeds", "produit"),
+    "assets": ("asset", "avoir", "bienes", "activos", "proceeds", "produit", "bank account",
+               "compte bancaire", "cuenta bancaria"),
     "freeze": ("freeze", "freezing", "frozen", "gel", "geler", "congelacion", "congelar",
                "embargo", "seize", "seizure", "saisie", "incautacion"),
     "noncooperation": ("non cooperation", "noncooperation", "failure to cooperate",
@@ -122,16 +123,18 @@ CONCEPT_GROUPS: dict[str, tuple[str, ...]] = {
                        "fails to cooperate", "failing to cooperate", "ne coopere pas",
                        "ne cooperent pas", "refuse de cooperer", "no coopera", "no cooperan",
                        "se niega a cooperar", "non compliance", "not comply", "ignore",
-                       "non respect", "incumple"),
+                       "non respect", "incumple", "failed to arrest", "failure to arrest",
+                       "fails to arrest", "did not arrest", "does not arrest", "not arrest",
+                       "n a pas arrete", "no detuvo", "no detiene", "no detener"),
     "immunity": ("immunity", "immunite", "inmunidad"),
     "bashir": ("bashir", "bechir", "beshir", "al bashir", "el bechir", "omar"),
     "country": ("country", "state", "pays", "etat", "pais", "estado", "government",
-                "gouvernement", "gobierno", "nation"),
+                "gouvernement", "gobierno", "nation", "govt"),
     "ngo team": ("team on cooperation", "equipe sur la cooperation",
                  "equipo sobre cooperacion"),
     "side event": ("side event", "evenement parallele", "evento paralelo", "manifestation"
                    " parallele", "actividad paralela"),
-    "support": ("support", "soutien", "apoyo", "appui"),
+    "support": ("support", "soutien", "apoyo", "appui", "backing"),
     "regional": ("regional", "intergovernmental", "intergouvernemental",
                  "intergubernamental", "igo", "oig"),
     "enforcement": ("enforcement", "execution", "ejecucion", "enforce", "executer",

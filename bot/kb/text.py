@@ -128,7 +128,9 @@ class Term:
 
     term: str
     weight: float
-    kind: str  # "word", "number", "concept", "phrase", "typo", "unknown"
+    # "word", "part" (a word of a concept phrase), "number", "concept", "phrase", "typo",
+    # "unknown"
+    kind: str
     # For a one-word synonym or acronym: the member's word term it restates.
     source: str = ""
 
@@ -183,20 +185,26 @@ def index_terms(text: str) -> list[str]:
 
 
 def name_slots(text: str) -> tuple[frozenset[str], ...]:
-    """A topic name as one slot per content word: the terms any of which give that word.
+    """A topic name as one slot per content word or concept phrase: the terms any of which
+    give it.
 
     "cooperation with the ICC" is given by "cooperate with the court" too: the slot of "ICC"
-    accepts its concept, which "court" also stands for.
+    accepts its concept, which "court" also stands for. "Security Council" is one slot, given
+    by its concept however the question says it ("UNSC", "consejo de seguridad").
     """
     folded, special = _special_terms(fold(text))
     tokens = _WORD.findall(folded)
-    slots: list[set[str]] = [{stem(t)} for t in tokens]
+    slots: list[set[str]] = [set() if t in ALL_STOPWORDS else {stem(t)} for t in tokens]
+    phrases: list[frozenset[str]] = []
     for name, start, length in _phrase_concepts(tokens):
+        if length == 1:
+            slots[start].add(concept_term(name))
+            continue
+        phrases.append(frozenset({concept_term(name)}))
         for index in range(start, start + length):
-            slots[index].add(concept_term(name))
-    kept = [frozenset(slot) for token, slot in zip(tokens, slots, strict=True)
-            if token not in ALL_STOPWORDS]
-    return tuple(kept + [frozenset({term}) for term in special])
+            slots[index] = set()
+    kept = [frozenset(slot) for slot in slots if slot]
+    return tuple(dict.fromkeys(kept + phrases + [frozenset({term}) for term in special]))
 
 
 def analyze(question: str) -> tuple[list[Term], list[str]]:
@@ -215,9 +223,11 @@ def analyze(question: str) -> tuple[list[Term], list[str]]:
     for index, token in enumerate(tokens):
         if token not in ALL_STOPWORDS:
             term = stem(token)
-            weight = PHRASE_PART_WEIGHT if index in in_phrase else 1.0
+            part = index in in_phrase
+            weight = PHRASE_PART_WEIGHT if part else 1.0
             if weight > terms.get(term, Term(term, 0.0, "")).weight:
-                terms[term] = Term(term, weight, "number" if token.isdigit() else "word")
+                kind = "part" if part else "number" if token.isdigit() else "word"
+                terms[term] = Term(term, weight, kind)
     for term in special:
         terms[term] = Term(term, 1.5, "concept")
     for name, start, length in matches:

@@ -9,11 +9,14 @@ moderator id 0 and a "via": "cli" note inside the filters.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from bot.i18n import t
 from bot.pledges.campaigns import now_iso
+from bot.regions import region_label
 from bot.storage import Database
 
 CLI_MODERATOR = 0
@@ -66,6 +69,35 @@ async def latest(db: Database, guild_id: int, limit: int = 10) -> list[AuditEntr
                    _filters(row["filters"]), row["row_count"], row["created_at"])
         for row in rows
     ]
+
+
+def describe_filters(filters: Mapping[str, Any], lang: str,
+                     topic_title: Callable[[str, str], str]) -> str:
+    """"campaign “Rome 2026”, Africa, since 31 May 2010, withdrawn included": the filters of an
+    export in the moderator's words (delivery notes are left out)."""
+    parts: list[str] = []
+    for name, value in sorted(filters.items()):
+        if name in ("delivery", "via") or value in (None, False):
+            continue
+        if name == "region":
+            parts.append(region_label(str(value), lang))
+        elif name == "topic":
+            parts.append(t("pledges_admin.audit.filter.topic", lang,
+                           topic=topic_title(str(value), lang)))
+        elif name == "since":
+            parts.append(t("pledges_admin.audit.filter.since", lang, date=_day(value)))
+        elif name in ("campaign", "include_withdrawn"):
+            parts.append(t(f"pledges_admin.audit.filter.{name}", lang, name=str(value)))
+        else:
+            parts.append(f"{name}: {value}")
+    return ", ".join(parts) or t("pledges_admin.audit.no_filters", lang)
+
+
+def _day(value: Any) -> date | str:
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
 
 
 def _filters(text: str) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def clean_name(raw: str) -> str:
     if not text:
         raise UserError("pledges_admin.campaign.name_empty")
     if len(text) > NAME_MAX:
-        raise UserError("pledges_admin.campaign.name_too_long", limit=NAME_MAX)
+        raise UserError("pledges_admin.campaign.name_too_long", count=NAME_MAX)
     return text
 
 
@@ -135,7 +135,7 @@ async def open_campaign(
     now = now or now_iso()
     closes_at = None if closes is None else closing_moment(closes)
     if closes_at is not None and closes_at <= now:
-        raise UserError("pledges_admin.campaign.closes_past", date=closes.isoformat() if closes else "")
+        raise UserError("pledges_admin.campaign.closes_past", date=closes if closes else "")
     async with db.transaction() as conn:
         await conn.execute(SQL_EXPIRE, {"guild": guild_id, "now": now})
         existing = await _fetch_open(conn, guild_id)

@@ -119,14 +119,16 @@ def pledge_modal(lang: str, topics: list[TopicChoice], pledge: Pledge | None = N
     return modal.finish()
 
 
-def comment_modal(lang: str, topics: list[TopicChoice], topic: TopicChoice) -> RenderedModal:
-    """The `comment` form; the topic travels as a pre-selected select, so no state is kept."""
+def comment_modal(lang: str, topic: TopicChoice) -> RenderedModal:
+    """The `comment:<topic>` form. The member chose the topic in the command, so the form does
+    not ask again: it names the topic in full (the title may be cut at 45 characters) and
+    carries it in its custom_id, so no state is kept. Submissions are checked like any other."""
     modal = RenderedModal(title=t("comments.modal.title", lang, topic=topic.title),
-                          custom_id="comment")
+                          custom_id=f"comment:{topic.slug}")
+    modal.add_item(discord.ui.TextDisplay(t("comments.modal.about", lang, topic=topic.title)))
     modal.add_item(label(t("comments.modal.text", lang), discord.ui.TextInput(
         custom_id="comment_text", style=discord.TextStyle.paragraph, max_length=COMMENT_TEXT.limit,
         placeholder=t("comments.modal.text_hint", lang))))
-    modal.add_item(label(t("comments.modal.topic", lang), topic_select(topics, topic.slug, lang)))
     return modal.finish()
 
 

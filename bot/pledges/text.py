@@ -39,7 +39,7 @@ def clean(value: object, field: Field) -> str:
     if not text:
         raise UserError(field.empty_key)
     if len(text) > field.limit:
-        raise UserError(field.too_long_key, limit=field.limit, length=len(text))
+        raise UserError(field.too_long_key, limit=field.limit, count=len(text))
     return text
 
 

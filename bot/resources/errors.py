@@ -14,7 +14,9 @@ Refusal = InvalidURL | InvalidField | FeedError | FeedRefused
 def user_error(exc: Refusal) -> UserError:
     """The catalogue key is the exception's reason under its family's prefix."""
     if isinstance(exc, InvalidURL):
-        return UserError(f"resources.url.{exc.reason}", limit=MAX_URL_LENGTH)
+        if exc.reason == "too_long":
+            return UserError("resources.url.too_long", count=MAX_URL_LENGTH)
+        return UserError(f"resources.url.{exc.reason}")
     if isinstance(exc, InvalidField):
         return UserError(f"resources.field.{exc.reason}", **exc.details)
     if isinstance(exc, FeedRefused):

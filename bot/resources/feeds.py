@@ -4,6 +4,12 @@ Adding a feed reads it once and records what it already holds without announcing
 subscription never floods a channel with a year of old posts. After that an item is new only if
 none of its keys (guid, canonical link) was seen in this feed, and it is announced only if the
 server does not already have its URL from another feed or a moderator.
+
+A feed that suddenly brings hundreds of new items (a site migration, a feed replaced by an
+archive) would flood the channel and hold the outbox for hours, so one poll announces at most
+MAX_ANNOUNCED of them: the first in the feed's order, which lists its newest first. The others are
+stored without an announcement, as a new subscription's items are (listed and searchable in
+/resources, never announced later), and the moderators are told.
 """
 
 from __future__ import annotations
@@ -27,15 +33,22 @@ from bot.resources.feedstore import (
     remember_keys,
     seen_keys,
 )
-from bot.resources.fetch import FeedError, FeedFetcher, Item, Source, parse_feed
+from bot.resources.fetch import FeedError, FeedFetcher, Fetched
+from bot.resources.parse import Item, Source
+from bot.resources.sandbox import PARSE_DEADLINE, PARSE_MEMORY, parse_isolated
 from bot.resources.store import insert_resources
 from bot.resources.urls import canonical_url
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 8
+MAX_ANNOUNCED = 25  # per feed and poll
+# Feeds parsed at once, each in its own child process limited to PARSE_MEMORY: with the
+# fetcher's size cap, this bounds what parsing can take.
+PARSERS = 2
 DisabledHook = Callable[[Feed, str], Awaitable[None]]
 QueuedHook = Callable[[int], None]
+CappedHook = Callable[[Feed, int, int], Awaitable[None]]  # feed, new items, announced
 
 
 class FeedRefused(Exception):
@@ -53,13 +66,16 @@ class PollResult:
     status: str  # "new", "unchanged", "failed", "disabled", "busy"
     new: int = 0
     error: str | None = None
+    held: int = 0  # new items stored without an announcement (over MAX_ANNOUNCED)
 
 
 class Poller:
     def __init__(
         self, db: Database, fetcher: FeedFetcher, *, max_failures: int = MAX_FAILURES,
         concurrency: int = 8, batch: int = 200, on_disabled: DisabledHook | None = None,
-        on_queued: QueuedHook | None = None,
+        on_queued: QueuedHook | None = None, on_capped: CappedHook | None = None,
+        max_announced: int = MAX_ANNOUNCED, parse_deadline: float = PARSE_DEADLINE,
+        parse_memory: int = PARSE_MEMORY,
     ) -> None:
         self.db = db
         self.feeds = FeedStore(db)
@@ -69,7 +85,12 @@ class Poller:
         self.batch = batch
         self.on_disabled = on_disabled
         self.on_queued = on_queued
+        self.on_capped = on_capped
+        self.max_announced = max_announced
+        self.parse_deadline = parse_deadline
+        self.parse_memory = parse_memory
         self._busy: set[int] = set()
+        self._parsing = asyncio.Semaphore(PARSERS)
 
     async def add_feed(
         self, guild_id: int, url: str, *, channel_id: int | None, region: str | None,
@@ -83,8 +104,7 @@ class Poller:
         if await self.feeds.count(guild_id) >= MAX_FEEDS_PER_GUILD:
             raise FeedRefused("too_many")
         fetched = await self.fetcher.fetch(canonical, Validators())
-        items = await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type,
-                                        Source(canonical, region))
+        items = await self._parse(fetched, Source(canonical, region))
         try:
             async with self.db.transaction() as conn:
                 feed_id = await insert_feed(conn, guild_id, canonical, channel_id=channel_id,
@@ -149,12 +169,25 @@ class Poller:
         fetched = await self.fetcher.fetch(feed.url, previous)
         items: list[Item] = []
         if not fetched.unchanged:
-            items = await asyncio.to_thread(parse_feed, fetched.body, fetched.content_type,
-                                            Source(feed.url, feed.region, feed.id))
+            items = await self._parse(fetched, Source(feed.url, feed.region, feed.id))
         new = await self._store(feed, items, fetched.validators, now)
-        if new and self.on_queued is not None:
+        announced = min(new, self.max_announced)
+        if announced and self.on_queued is not None:
             self.on_queued(feed.guild_id)
-        return PollResult(feed.id, feed.guild_id, "new" if new else "unchanged", new)
+        if new > announced and self.on_capped is not None:
+            try:
+                await self.on_capped(feed, new, announced)
+            except Exception:
+                log.exception("could not report that feed %s brought %d items", feed.id, new)
+        return PollResult(feed.id, feed.guild_id, "new" if new else "unchanged", new,
+                          held=new - announced)
+
+    async def _parse(self, fetched: Fetched, source: Source) -> list[Item]:
+        """Off the event loop, in a child process, and only a few at a time."""
+        async with self._parsing:
+            return await asyncio.to_thread(parse_isolated, fetched.body, fetched.content_type,
+                                           source, deadline=self.parse_deadline,
+                                           memory=self.parse_memory)
 
     async def _store(self, feed: Feed, items: list[Item], validators: Validators,
                      now: datetime) -> int:
@@ -169,7 +202,8 @@ class Poller:
                 seen.update(item.keys)
                 if len(unseen) == len(item.keys):  # known by neither its guid nor its link
                     new.append(item.resource)
-            added = await insert_resources(conn, feed.guild_id, new, announce=True, now=now)
+            added = await insert_resources(conn, feed.guild_id, new, announce=True, now=now,
+                                           announce_limit=self.max_announced)
             await remember_keys(conn, feed.guild_id, feed.id, fresh)
             await record_success(conn, feed, validators, now)
         return len(added)

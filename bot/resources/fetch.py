@@ -1,31 +1,25 @@
-"""Fetching and parsing one feed, politely and within bounds.
+"""Fetching one feed, politely and within bounds (bot/resources/parse.py reads it).
 
 Feeds belong to other organisations: requests are conditional (ETag / Last-Modified) so an
-unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at a time and size
-limit so one slow or huge feed cannot hold the poller or the bot's memory.
+unchanged feed costs a 304, carry a User-Agent saying who we are, and stop at one deadline for
+the whole fetch (redirects included) and a size limit, so one slow or huge feed cannot hold the
+poller or the bot's memory. Only public addresses are fetched (bot/resources/addresses.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
-import ipaddress
 import logging
 import socket
-import time
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 import aiohttp
-import feedparser
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot.resources.addresses import is_address, public_address
 from bot.resources.feedstore import Validators
-from bot.resources.store import NewResource
-from bot.resources.text import MAX_AUTHOR, MAX_TITLE, clean_feed_text, language_code
-from bot.resources.urls import InvalidURL, canonical_url
 
 log = logging.getLogger(__name__)
 USER_AGENT = ("CoalitionBot/0.1 (Discord bot for members of the Coalition for the "
@@ -34,10 +28,8 @@ ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, tex
           "*/*;q=0.1")
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_MAX_BYTES = 2_000_000
-MAX_ITEMS = 200
 MAX_REDIRECTS = 5
 REDIRECTS = (301, 302, 303, 307, 308)
-VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "dailymotion.com")
 
 
 class FeedError(Exception):
@@ -57,37 +49,18 @@ class Fetched:
     validators: Validators
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One feed entry: the keys that identify it in this feed, and the resource it describes."""
-
-    keys: tuple[str, ...]
-    resource: NewResource
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _public(address: str) -> bool:
-    host = address.split("%", maxsplit=1)[0]
-    return _is_address(host) and ipaddress.ip_address(host).is_global
-
-
 class PublicResolver(AbstractResolver):
-    """Names that resolve only to private, loopback or link-local addresses are refused: any
-    server's moderators can add a feed, and the bot's own network is not theirs to probe."""
+    """Only public answers are kept, and a name without one is refused: any server's moderators
+    can add a feed, and the bot's own network is not theirs to probe. aiohttp connects to what
+    this returns, so a name cannot pass the check and then resolve elsewhere."""
 
-    def __init__(self) -> None:
-        self._inner = aiohttp.DefaultResolver()
+    def __init__(self, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner or aiohttp.DefaultResolver()
 
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        found = [r for r in await self._inner.resolve(host, port, family) if _public(r["host"])]
+        answers = await self._inner.resolve(host, port, family)
+        found = [r for r in answers if public_address(r["host"])]
         if not found:
             raise OSError(f"{host} has no public address")
         return found
@@ -99,19 +72,22 @@ class PublicResolver(AbstractResolver):
 class FeedFetcher:
     """One aiohttp session for all feeds, opened on first use and closed with the cog.
 
-    `allow_private` is for the tests and the local console, whose feeds live on 127.0.0.1."""
+    `allow_private` is for the tests and the local console, whose feeds live on 127.0.0.1;
+    `resolver` answers name lookups in place of the system's (its answers are still filtered)."""
 
     def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = DEFAULT_MAX_BYTES,
-                 user_agent: str = USER_AGENT, allow_private: bool = False) -> None:
+                 user_agent: str = USER_AGENT, allow_private: bool = False,
+                 resolver: AbstractResolver | None = None) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.user_agent = user_agent
         self.allow_private = allow_private
+        self.resolver = resolver
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            resolver = None if self.allow_private else PublicResolver()
+            resolver = None if self.allow_private else PublicResolver(self.resolver)
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(resolver=resolver, limit=32),
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -123,8 +99,8 @@ class FeedFetcher:
         """Literal addresses skip the resolver, so they are checked here, on every redirect."""
         if url.scheme not in ("http", "https"):
             raise FeedError("network", "not http(s)")
-        host = (url.host or "").split("%", maxsplit=1)[0]
-        if not self.allow_private and _is_address(host) and not _public(host):
+        host = url.host or ""
+        if not self.allow_private and is_address(host) and not public_address(host):
             raise FeedError("private_address")
 
     async def close(self) -> None:
@@ -133,25 +109,31 @@ class FeedFetcher:
             self._session = None
 
     async def fetch(self, url: str, previous: Validators) -> Fetched:
+        """One deadline for the whole fetch, redirects and body included: each request's own
+        timeout restarts on a redirect, so a chain of slow redirects would otherwise hold a
+        poller slot for minutes without ever counting as a failure."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._follow(yarl.URL(url), previous)
+        except TimeoutError as exc:
+            raise FeedError("timeout", f"{self.timeout:g} s") from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise FeedError("network", type(exc).__name__) from exc
+
+    async def _follow(self, target: yarl.URL, previous: Validators) -> Fetched:
         headers = {}
         if previous.etag:
             headers["If-None-Match"] = previous.etag
         if previous.last_modified:
             headers["If-Modified-Since"] = previous.last_modified
-        target = yarl.URL(url)
-        try:
-            for _ in range(MAX_REDIRECTS + 1):
-                self._check_host(target)
-                async with self.session().get(target, headers=headers,
-                                              allow_redirects=False) as response:
-                    location = response.headers.get("Location")
-                    if response.status not in REDIRECTS or not location:
-                        return await self._read(response, previous)
-                target = response.url.join(yarl.URL(location))
-        except TimeoutError as exc:
-            raise FeedError("timeout", f"{self.timeout:g} s") from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise FeedError("network", type(exc).__name__) from exc
+        for _ in range(MAX_REDIRECTS + 1):
+            self._check_host(target)
+            async with self.session().get(target, headers=headers,
+                                          allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status not in REDIRECTS or not location:
+                    return await self._read(response, previous)
+            target = response.url.join(yarl.URL(location))
         raise FeedError("network", "too many redirects")
 
     async def _read(self, response: aiohttp.ClientResponse, previous: Validators) -> Fetched:
@@ -172,67 +154,3 @@ class FeedFetcher:
         return Fetched(digest == previous.body_sha256, bytes(body),
                        response.headers.get("Content-Type", ""),
                        Validators(fresh.etag, fresh.last_modified, digest))
-
-
-def _published(entry: Any) -> str | None:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not isinstance(stamp, time.struct_time) or not 1900 <= stamp.tm_year <= 2100:
-        return None
-    try:
-        return date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday).isoformat()
-    except ValueError:
-        return None
-
-
-def guess_kind(url: str) -> str:
-    host = url.split("/")[2]
-    if any(host == h or host.endswith("." + h) for h in VIDEO_HOSTS):
-        return "video"
-    return "report" if url.lower().split("?")[0].endswith(".pdf") else "article"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where parsed items come from: their feed's address, region and id (None before insert)."""
-
-    url: str
-    region: str | None = None
-    feed_id: int | None = None
-
-
-def _item(entry: Any, source: Source, fallback_author: str, language: str | None) -> Item | None:
-    try:
-        url = canonical_url(str(entry.get("link") or ""))
-    except InvalidURL:
-        return None  # every resource needs a URL: its identity
-    guid = str(entry.get("id") or "").strip()[:500]
-    keys = (f"l:{url}", f"g:{guid}") if guid else (f"l:{url}",)
-    resource = NewResource(
-        url=url,
-        title=clean_feed_text(entry.get("title"), MAX_TITLE) or url[:MAX_TITLE],
-        author=clean_feed_text(entry.get("author"), MAX_AUTHOR) or fallback_author or None,
-        published=_published(entry),
-        region=source.region,
-        kind=guess_kind(url),
-        language=language_code(entry.get("language")) or language,
-        source="feed",
-        feed_id=source.feed_id,
-    )
-    return Item(keys, resource)
-
-
-def parse_feed(body: bytes, content_type: str, source: Source) -> list[Item]:
-    """RSS or Atom to items; CPU-bound, so the poller runs it in a thread."""
-    parsed = feedparser.parse(
-        io.BytesIO(body), sanitize_html=False,
-        response_headers={"content-location": source.url, "content-type": content_type},
-    )
-    info = parsed.get("feed") or {}
-    fallback_author = clean_feed_text(info.get("author") or info.get("title"), MAX_AUTHOR)
-    language = language_code(info.get("language"))
-    entries = (parsed.get("entries") or [])[:MAX_ITEMS]
-    items = [i for i in (_item(e, source, fallback_author, language) for e in entries) if i]
-    # A broken document that still yields usable items (a bad charset, a stray tag) is accepted.
-    if not items and (parsed.get("bozo") or not parsed.get("version")):
-        raise FeedError("not_a_feed", type(parsed.get("bozo_exception")).__name__)
-    return items

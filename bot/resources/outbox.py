@@ -5,6 +5,12 @@ from the resource and `enforce_nonce` (discord.py sets it whenever a nonce is gi
 bot dies between Discord accepting the message and our marking it sent, the resend after a restart
 gets the first message back instead of a second one. Failures leave the row pending with a
 backoff; a deleted channel parks it until a moderator configures another channel.
+
+Servers are served side by side: each pass takes at most PER_GUILD due rows of each server (a
+server's first before anyone's second) and posts every server's rows in its own lane, in order,
+lanes running at once. One server's backlog (thousands of announcements behind Discord's
+per-channel rate limit) then delays another server's announcement by one pass at most, instead
+of by the time it takes to post the whole backlog.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ NO_CHANNEL_RECHECK = 3600.0
 CROSSPOST_TIMEOUT = 10.0
 CROSSPOST_PAUSE = 600.0
 
+PER_GUILD = 5  # rows of one server per pass
+LANES = 8  # servers posting at once (Discord's global limit is 50 requests a second)
 SELECT_DUE = """
 SELECT o.id AS outbox_id, o.nonce, o.attempts, r.*, f.channel_id AS feed_channel
 FROM outbox AS o
@@ -44,6 +52,23 @@ JOIN resources AS r ON r.id = o.resource_id
 LEFT JOIN feeds AS f ON f.id = r.feed_id
 WHERE o.state = 'pending' AND o.next_attempt_at <= :now
 ORDER BY o.next_attempt_at, o.id
+LIMIT :limit
+"""
+# Each server's due rows numbered in its own order; every server's first, then every second...
+SELECT_DUE_FAIRLY = """
+WITH due AS (
+    SELECT id, next_attempt_at,
+           row_number() OVER (PARTITION BY guild_id ORDER BY next_attempt_at, id) AS turn
+    FROM outbox
+    WHERE state = 'pending' AND next_attempt_at <= :now
+)
+SELECT o.id AS outbox_id, o.nonce, o.attempts, r.*, f.channel_id AS feed_channel
+FROM due
+JOIN outbox AS o ON o.id = due.id
+JOIN resources AS r ON r.id = o.resource_id
+LEFT JOIN feeds AS f ON f.id = r.feed_id
+WHERE due.turn <= :per_guild
+ORDER BY due.turn, due.next_attempt_at, due.id
 LIMIT :limit
 """
 MARK_SENT = """
@@ -92,9 +117,12 @@ class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def due(self, now: datetime, limit: int) -> list[Queued]:
-        """Across servers by design: the poster serves them all, row by row."""
-        rows = await self.db.fetchall(SELECT_DUE, {"now": iso(now), "limit": limit})
+    async def due(self, now: datetime, limit: int, per_guild: int | None = None) -> list[Queued]:
+        """Across servers by design: the poster serves them all. With `per_guild`, at most that
+        many rows of each server, taken in turns; without, the oldest rows whoever's they are."""
+        params = {"now": iso(now), "limit": limit, "per_guild": per_guild}
+        rows = await self.db.fetchall(SELECT_DUE if per_guild is None else SELECT_DUE_FAIRLY,
+                                      params)
         return [Queued(id=r["outbox_id"], nonce=r["nonce"], attempts=r["attempts"],
                        feed_channel=r["feed_channel"], resource=Resource.from_row(r))
                 for r in rows]
@@ -146,25 +174,54 @@ def retry_after(exc: discord.HTTPException) -> float:
 
 
 class Poster:
+    """`fair=False` is the single FIFO the poster used to be, kept as the fairness benchmark's
+    baseline."""
+
     def __init__(self, client: discord.Client, db: Database, settings: GuildSettings,
-                 *, batch: int = 25) -> None:
+                 *, batch: int = 100, per_guild: int = PER_GUILD, lanes: int = LANES,
+                 fair: bool = True) -> None:
         self.client = client
         self.outbox = Outbox(db)
         self.settings = settings
         self.batch = batch
+        self.per_guild = per_guild
+        self.lanes = lanes
+        self.fair = fair
         self.wakeup = asyncio.Event()
         self.crosspost_timeout = CROSSPOST_TIMEOUT
         self._crosspost_paused: dict[int, float] = {}  # channel id -> loop time to resume
 
     async def run_once(self, now: datetime | None = None) -> int:
-        """Try every due announcement once; the number posted."""
+        """One pass over the due announcements (a few of each server); the number posted."""
         moment = now or utcnow()
-        items = await self.outbox.due(moment, self.batch)
-        posted = 0
+        if not self.fair:
+            return await self._run_fifo(moment)
+        items = await self.outbox.due(moment, self.batch, self.per_guild)
+        lanes: dict[int, list[Queued]] = {}
         for item in items:
-            posted += await self.deliver(item, moment)
-        if len(items) == self.batch:
+            lanes.setdefault(item.guild_id, []).append(item)
+        gate = asyncio.Semaphore(self.lanes)
+
+        async def lane(queue: list[Queued]) -> int:
+            async with gate:
+                return sum([await self.deliver(item, moment) for item in queue])
+
+        # Every lane finishes before the pass ends, even when one fails: a lane left running
+        # would meet the next pass's copy of its rows.
+        results = await asyncio.gather(*(lane(queue) for queue in lanes.values()),
+                                       return_exceptions=True)
+        if len(items) == self.batch or any(len(q) == self.per_guild for q in lanes.values()):
             self.wakeup.set()  # more may be due: the loop comes straight back
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _run_fifo(self, moment: datetime) -> int:
+        items = await self.outbox.due(moment, self.batch)
+        posted = sum([await self.deliver(item, moment) for item in items])
+        if len(items) == self.batch:
+            self.wakeup.set()
         return posted
 
     async def target(self, item: Queued) -> int | None:

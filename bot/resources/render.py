@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import discord
 
 from bot.i18n import choice_name, t
+from bot.l10n import day
 from bot.regions import region_label
 from bot.resources.store import Resource
 from bot.resources.text import KINDS
@@ -31,7 +34,7 @@ def announcement_embed(resource: Resource, lang: str) -> discord.Embed:
     if resource.author:
         embed.set_author(name=resource.author[:256])
     if resource.published:
-        embed.add_field(name=t("resources.label.date", lang), value=resource.published)
+        embed.add_field(name=t("resources.label.date", lang), value=day(resource.published, lang))
     if resource.region:
         embed.add_field(name=t("resources.label.region", lang),
                         value=region_label(resource.region, lang))
@@ -40,27 +43,30 @@ def announcement_embed(resource: Resource, lang: str) -> discord.Embed:
 
 
 def resource_line(resource: Resource, lang: str) -> str:
-    """'[Title](url) · Author · 2012-04-13 · Africa · Video', for listings."""
+    """'[Title](url) · Author · April 13, 2012 · Africa · Video', for listings."""
     parts = [_markdown_link(resource.title, resource.url)]
     if resource.author:
         parts.append(discord.utils.escape_markdown(resource.author))
     if resource.published:
-        parts.append(resource.published)
+        parts.append(day(resource.published, lang))
     if resource.region:
         parts.append(region_label(resource.region, lang))
     parts.append(kind_label(resource.kind, lang))
     return " · ".join(parts)
 
 
-def fit_lines(lines: list[str], limit: int, more: str = "") -> str:
+def fit_lines(lines: list[str], limit: int, more: str | Callable[[int], str] = "") -> str:
     """As many whole lines as fit in `limit` characters (an embed description holds 4096), then
-    `more` with the number left out ("… and {count} more")."""
+    `more` with the number left out: a template ("… and {count} more") or a function of it (a
+    message with plural forms)."""
+    tell = more if callable(more) else (lambda n: more.format(count=n) if more else "")
+    room = len(tell(10**6))
     kept: list[str] = []
     size = 0
     for index, line in enumerate(lines):
-        if size + len(line) + 1 + len(more) + 8 > limit:
-            if more:
-                kept.append(more.format(count=len(lines) - index))
+        if size + len(line) + 1 + room + 8 > limit:
+            if room:
+                kept.append(tell(len(lines) - index))
             break
         kept.append(line)
         size += len(line) + 1

@@ -32,7 +32,9 @@ ON CONFLICT (guild_id, url) DO NOTHING
 # Ids only grow inside one write transaction, so rows above the highest id before the insert are
 # exactly the ones it added (the highest id is global: ids are shared by all servers).
 HIGHEST_ID = "SELECT coalesce(max(id), 0) FROM resources"
-INSERTED_SINCE = "SELECT id, url FROM resources WHERE guild_id = :guild_id AND id > :floor"
+INSERTED_SINCE = """
+SELECT id, url FROM resources WHERE guild_id = :guild_id AND id > :floor ORDER BY id
+"""
 INSERT_OUTBOX = """
 INSERT INTO outbox (guild_id, resource_id, nonce, next_attempt_at, created_at)
 VALUES (:guild_id, :resource_id, :nonce, :now, :now)
@@ -116,10 +118,11 @@ def fts_query(text: str) -> str | None:
 
 async def insert_resources(
     conn: aiosqlite.Connection, guild_id: int, news: Sequence[NewResource], *, announce: bool,
-    now: datetime | None = None,
+    now: datetime | None = None, announce_limit: int | None = None,
 ) -> list[int]:
     """Store `news` inside the caller's transaction; the ids of those new to this server (a URL
-    it already has is skipped). Their announcements are queued with them when `announce`.
+    it already has is skipped), in the order given. Their announcements are queued with them when
+    `announce`, for the first `announce_limit` of them only when that is given.
 
     A few statements for the whole batch: a feed brings up to a few hundred items at once."""
     if not news:
@@ -140,7 +143,7 @@ async def insert_resources(
         await conn.executemany(INSERT_OUTBOX, [{
             "guild_id": guild_id, "resource_id": resource_id,
             "nonce": resource_nonce(guild_id, url), "now": stamp,
-        } for resource_id, url in added])
+        } for resource_id, url in added[:announce_limit]])
     return [resource_id for resource_id, _ in added]
 
 

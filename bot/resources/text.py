@@ -63,7 +63,7 @@ def parse_published(value: object) -> str | None:
 def required_title(value: object) -> str:
     raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_TITLE:
-        raise InvalidField("title_too_long", limit=MAX_TITLE)
+        raise InvalidField("title_too_long", count=MAX_TITLE)
     title = clean_text(raw, MAX_TITLE)
     if not title:
         raise InvalidField("title_empty")
@@ -73,7 +73,7 @@ def required_title(value: object) -> str:
 def optional_author(value: object) -> str | None:
     raw = "" if value is None else str(value).strip()
     if len(raw) > MAX_AUTHOR:
-        raise InvalidField("author_too_long", limit=MAX_AUTHOR)
+        raise InvalidField("author_too_long", count=MAX_AUTHOR)
     return clean_text(raw, MAX_AUTHOR) or None
 
 

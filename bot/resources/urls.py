@@ -45,6 +45,10 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+MAX_HOST = 253
+MAX_LABEL = 63
+
+
 def canonical_url(raw: object) -> str:
     """Lower-case scheme and host, default port and fragment dropped, tracking parameters removed,
     the remaining query sorted. Raises InvalidURL for anything but a plain http(s) URL."""
@@ -55,6 +59,8 @@ def canonical_url(raw: object) -> str:
         raise InvalidURL("too_long")
     if any(ord(c) < 33 or ord(c) == 127 for c in text):
         raise InvalidURL("spaces")
+    if not text.isascii() and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        raise InvalidURL("malformed")  # a lone surrogate: no byte sequence can carry it
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -65,6 +71,10 @@ def canonical_url(raw: object) -> str:
         raise InvalidURL("scheme")
     host = (parts.hostname or "").rstrip(".")
     if not host or parts.username is not None or parts.password is not None:
+        raise InvalidURL("malformed")
+    # DNS allows 253 characters and 63 a label, and an encoded label is never shorter than its
+    # text; Python's IDNA codec is quadratic in a label's length, so refuse before encoding.
+    if len(host) > MAX_HOST or any(len(label) > MAX_LABEL for label in host.split(".")):
         raise InvalidURL("malformed")
     try:
         host = host.encode("idna").decode("ascii").lower()
