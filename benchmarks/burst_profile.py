@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import cProfile
+import json
 import os
 import pstats
 import signal
@@ -105,6 +106,14 @@ class BurstProfiler:
         await asyncio.sleep(0.2)  # written in one go, but give it time to close
         self.summary.append(f"profile of {bot}, {interactions} at once: its process ({out})")
         self.summary += ["  " + line for line in summarise(pstats.Stats(str(out)), interactions)]
+        gc_path = Path(f"{out}.gc.json")
+        if gc_path.exists():
+            collected = json.loads(gc_path.read_text(encoding="utf-8"))
+            self.summary.append(
+                f"  garbage collector (not in the profile): {collected['seconds'] * 1000:.0f} ms "
+                f"CPU; collections of generation 0/1/2: "
+                f"{'/'.join(str(n) for n in collected['by generation'])}, taking "
+                f"{'/'.join(f'{s * 1000:.0f}' for s in collected['seconds by generation'])} ms")
         self.summary.append(f"profile of {bot}: the fake Discord ({fake_out})")
         self.summary += ["  " + line for line in summarise(pstats.Stats(profile), interactions,
                                                              top=5)]
