@@ -4,7 +4,9 @@
 
 Times every evaluation question (tests/data/ask_eval.yaml) through the real index, /ask's
 path including the change check, and /topic's autocomplete over the prefixes a member types;
-the baseline is a substring match of the question's words over the topic titles.
+the baseline is a substring match of the question's words over the topic titles. Then the same
+in a server with 500 entries of its own (tests/kb_entry_helpers.py): /ask searches both, so its
+p99 there is the figure that must stay well under 5 ms.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
+from bot.kb.entry_index import GuildEntries, ask_server  # noqa: E402
 from bot.kb.model import Topic  # noqa: E402
 from bot.kb.service import KnowledgeBase  # noqa: E402
+from tests.kb_entry_helpers import unrelated_entries, unrelated_questions  # noqa: E402
 from tests.kb_eval_helpers import expected  # noqa: E402
+
+SERVER_ENTRIES = 500
 
 
 def naive_search(topics: dict[str, Topic], question: str) -> list[str]:
@@ -73,6 +79,15 @@ def measure(label: str, func: Callable[[str], object], inputs: list[str], repeat
     }
 
 
+def show(row: dict) -> str:
+    return (f"{row['label']:28} {row['n']:7d} {row['qps']:10.0f} {row['p50']:8.3f} "
+            f"{row['p99']:8.3f} {row['max']:8.3f} {row['cpu_p99']:8.3f}")
+
+
+HEADER = (f"{'':28} {'calls':>7} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+          f"{'cpu p99':>8}")
+
+
 def accuracy(ranker: Callable[[str], list[str]], questions: list[dict]) -> tuple[float, float]:
     top1 = top3 = 0
     for item in questions:
@@ -118,11 +133,9 @@ def main() -> None:
     ]
     print(f"{len(topics)} topics, {len(questions)} questions, {len(partials)} prefixes, "
           f"index built in {built * 1000:.0f} ms (YAML parse + analysis)")
-    print(f"{'':28} {'calls':>7} {'queries/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
-          f" {'cpu p99':>8}")
+    print(HEADER)
     for row in rows:
-        print(f"{row['label']:28} {row['n']:7d} {row['qps']:10.0f} {row['p50']:8.3f} "
-              f"{row['p99']:8.3f} {row['max']:8.3f} {row['cpu_p99']:8.3f}")
+        print(show(row))
     index, naive = rows[1], rows[3]
     verdict = "ok" if max(r["p99"] for r in rows[:3]) < 5 else "MISSED"
     print(f"index vs naive: {naive['qps'] / index['qps']:.1f}x fewer queries/s, "
@@ -132,6 +145,43 @@ def main() -> None:
     print(f"accuracy top-1/top-3: index {ours[0]:.1%}/{ours[1]:.1%}, "
           f"naive {baseline[0]:.1%}/{baseline[1]:.1%}")
     report_refusals(kb)
+    with_entries(kb, questions, partials, args.repeat)
+
+
+def with_entries(kb: KnowledgeBase, questions: list[str], partials: list[str],
+                 repeat: int) -> None:
+    """/ask and autocomplete in a server with SERVER_ENTRIES entries: members' questions on
+    the topics and on the entries, in turn."""
+    entries = unrelated_entries(SERVER_ENTRIES)
+    started = time.perf_counter()
+    server = GuildEntries(entries, kb)
+    built = time.perf_counter() - started
+    own = [q for _, q in unrelated_questions(SERVER_ENTRIES)][::5]
+    mixed = [q for pair in zip(questions, own, strict=False) for q in pair]
+    update = entries[0]
+    started = time.perf_counter()
+    server.update(update.number, update)
+    updated = time.perf_counter() - started
+    rows = [
+        measure(f"/ask, {SERVER_ENTRIES} entries", lambda q: ask_server(kb, server, q), mixed,
+                repeat),
+        measure(f"autocomplete, {SERVER_ENTRIES} entries",
+                lambda p: (kb.complete(p, "en"), server.complete(p, "en", 25)), partials,
+                repeat),
+    ]
+    print(f"\none server with {SERVER_ENTRIES} entries: index built in {built * 1000:.0f} ms, "
+          f"one entry changed in {updated * 1000:.1f} ms; {len(mixed)} questions "
+          f"(topics' and entries' in turn)")
+    print(HEADER)
+    for row in rows:
+        print(show(row))
+    ask = rows[0]
+    verdict = "ok" if ask["p99"] < 5 else ("ok in CPU time" if ask["cpu_p99"] < 5 else "MISSED")
+    print(f"/ask p99 with {SERVER_ENTRIES} server entries: {ask['p99']:.3f} ms wall clock, "
+          f"{ask['cpu_p99']:.3f} ms CPU (target < 5 ms: {verdict})")
+    found = sum(1 for number, (_, q) in enumerate(unrelated_questions(SERVER_ENTRIES), 1)
+                if (best := ask_server(kb, server, q).best) and best.slug == f"#{number}")
+    print(f"entries found by their own question: {found}/{SERVER_ENTRIES}")
 
 
 def report_refusals(kb: KnowledgeBase) -> None:

@@ -48,9 +48,10 @@ class CatalogueError(Exception):
 
 # Numbers shown as figures that no word agrees with ("#12", "page 2 of 3", "5 s", "(4)",
 # "the limit is 1000", "3×"): any other number in a message is a `count` with plural forms.
-NUMERALS = frozenset({"id", "feed", "page", "pages", "seconds", "total", "limit", "times"})
+NUMERALS = frozenset({"id", "feed", "page", "pages", "seconds", "total", "limit", "times",
+                      "version"})
 # Numbers that name something: written as stored, never as "1,234".
-IDENTIFIERS = frozenset({"id", "feed"})
+IDENTIFIERS = frozenset({"id", "feed", "version"})
 # Set by the test suite: numbers given to a message outside `count` or NUMERALS are collected
 # here, so a count that was written without plural forms fails the test that shows it.
 STRICT = False

@@ -1,10 +1,14 @@
 """/ask, /topic and /topics: sourced answers from the knowledge base, in the member's language.
 
-The search finds topics whatever language the question is in; the answer is shown in the
-member's own language (`lang_of`), with buttons for the other two.
+The search finds topics, and this server's own entries, whatever language the question is in;
+the answer is shown in the member's own language (`lang_of`), with buttons for the other two.
+An entry and a topic that both answer are both offered (bot.kb.entry_index decides which first).
 """
 
 from __future__ import annotations
+
+import asyncio
+import logging
 
 import discord
 from babel.lists import format_list
@@ -14,13 +18,18 @@ from discord.ext import commands
 from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.i18n import lang_of, t
+from bot.kb.entries import Entry, entry_number
+from bot.kb.entry_desk import send_entry
+from bot.kb.entry_index import GuildEntries, ServerAnswer, ServerEntries, ask_server, attach_entries
 from bot.kb.gaps import GapStore, clean_question
 from bot.kb.model import Topic
 from bot.kb.render import CHOICE_NAME, clip
+from bot.kb.search import Hit
 from bot.kb.service import KnowledgeBase, attach
 from bot.kb.text import fold, words
 from bot.kb.views import DYNAMIC_ITEMS, browse_view, send_topic, suggestions_view
 
+log = logging.getLogger(__name__)
 MAX_QUESTION = 300
 MAX_PARTIAL = 200
 # Other hits are offered as buttons only when they are not far behind the best one.
@@ -28,10 +37,29 @@ OTHER_SHARE = 0.3
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: CoalitionBot, kb: KnowledgeBase) -> None:
+    def __init__(self, bot: CoalitionBot, kb: KnowledgeBase, entries: ServerEntries) -> None:
         self.bot = bot
         self.kb = kb
+        self.entries = entries
         self.gaps = GapStore(bot.db)
+        self._preload: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        """Servers' entry indexes are built in the background once the bot is up (only read:
+        a shutdown need not wait for it)."""
+        if self.bot.background_tasks:
+            self._preload = asyncio.create_task(self.preload(), name="kb-entries-preload")
+
+    async def cog_unload(self) -> None:
+        if self._preload is not None:
+            self._preload.cancel()
+
+    async def preload(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self.entries.preload()
+        except Exception:
+            log.exception("could not load the servers' entries; each loads on its first question")
 
     @app_commands.command(name="ask", description="Ask a question about cooperation with the ICC")
     @app_commands.describe(question="Your question, in English, French or Spanish",
@@ -45,24 +73,44 @@ class Ask(commands.Cog):
             raise UserError("kb.ask.too_long", count=MAX_QUESTION)
         if not words(text):
             raise UserError("kb.ask.empty")
-        answer = self.kb.ask(text)
+        here = await self.entries.of(interaction.guild_id)
+        answer = ask_server(self.kb, here, text)
         best = answer.best
         if best is not None:
-            topic = self.kb.topics[best.slug]
-            # Other matches first; the topic's related topics fill any remaining place.
-            slugs = [h.slug for h in answer.others if h.score >= best.score * OTHER_SHARE]
-            slugs += [s for s in topic.related if s not in slugs]
-            others = [self.kb.topics[s] for s in slugs if s in self.kb.topics][:2]
-            await send_topic(interaction, topic, lang, ephemeral=bool(private), question=text,
-                             others=others)
+            await self.answer(interaction, answer, best, here, question=text,
+                              private=bool(private))
             return
         noted = False
         if interaction.guild_id is not None:
             noted = await self.gaps.record(interaction.guild_id, text, lang)
-        closest = [self.kb.topics[h.slug] for h in answer.hits if h.slug in self.kb.topics]
+        closest = answer.closest()
+        topics = [self.kb.topics[h.slug] for h in closest if h.slug in self.kb.topics]
+        found = [e for e in (here.get(entry_number(h.slug) or 0) for h in closest) if e]
         await interaction.response.send_message(
-            refusal(lang, answer.missing, closest, noted=noted),
-            view=suggestions_view(closest, lang), ephemeral=True)
+            refusal(lang, answer.missing, topics, noted=noted),
+            view=suggestions_view(topics, lang, found), ephemeral=True)
+
+    async def answer(self, interaction: discord.Interaction[CoalitionBot], answer: ServerAnswer,
+                     best: Hit, here: GuildEntries, *, question: str, private: bool) -> None:
+        """The best answer, with the other side's confident answer and close topics offered."""
+        lang, text = lang_of(interaction), question
+        also = answer.also()
+        entries = [e for e in (here.get(entry_number(h.slug) or 0) for h in also) if e]
+        topics = [self.kb.topics[h.slug] for h in also if h.slug in self.kb.topics]
+        number = entry_number(best.slug)
+        if number is not None:
+            entry = here.get(number)
+            assert entry is not None
+            await send_entry(interaction, entry, lang, ephemeral=private, topics=topics,
+                             entries=entries)
+            return
+        topic = self.kb.topics[best.slug]
+        # Other matches first; the topic's related topics fill any remaining place.
+        slugs = [h.slug for h in answer.topics.others if h.score >= best.score * OTHER_SHARE]
+        slugs += [s for s in topic.related if s not in slugs]
+        others = [self.kb.topics[s] for s in slugs if s in self.kb.topics][:2]
+        await send_topic(interaction, topic, lang, ephemeral=private, question=text,
+                         others=others, entries=entries)
 
     @app_commands.command(name="topic", description="Show one topic from the knowledge base")
     @app_commands.describe(name="The topic (start typing to search)",
@@ -71,6 +119,11 @@ class Ask(commands.Cog):
                     private: bool = False) -> None:
         found = self.find(str(name))
         if found is None:
+            entry = (await self.entries.of(interaction.guild_id)).find(str(name))
+            if entry is not None:
+                await send_entry(interaction, entry, lang_of(interaction),
+                                 ephemeral=bool(private))
+                return
             shown = discord.utils.escape_markdown(clip(" ".join(str(name).split()), 80))
             raise UserError("kb.topic.unknown", name=shown)
         await send_topic(interaction, found, lang_of(interaction), ephemeral=bool(private))
@@ -80,8 +133,12 @@ class Ask(commands.Cog):
                          current: str) -> list[app_commands.Choice[str]]:
         lang = lang_of(interaction)
         partial = clean_question(str(current))[:MAX_PARTIAL]
+        topics: list[Topic | Entry] = list(self.kb.complete(partial, lang, limit=25))
+        here = await self.entries.of(interaction.guild_id)
+        entries: list[Topic | Entry] = list(here.complete(partial, lang, limit=25))
+        mixed = interleave(topics, entries) if partial.strip() else topics + entries
         return [app_commands.Choice(name=clip(found.title(lang), CHOICE_NAME), value=found.slug)
-                for found in self.kb.complete(partial, lang, limit=25)]
+                for found in mixed[:25]]
 
     @app_commands.command(name="topics", description="Browse every topic in the knowledge base")
     async def topics(self, interaction: discord.Interaction[CoalitionBot]) -> None:
@@ -102,6 +159,14 @@ class Ask(commands.Cog):
         folded = fold(" ".join(name.split()))
         return next((found for found in self.kb.topics.values()
                      if any(fold(text.title) == folded for text in found.text.values())), None)
+
+
+def interleave(first: list[Topic | Entry], second: list[Topic | Entry]) -> list[Topic | Entry]:
+    """Best matches of both kinds near the top: one of each in turn."""
+    mixed: list[Topic | Entry] = []
+    for index in range(max(len(first), len(second))):
+        mixed += first[index:index + 1] + second[index:index + 1]
+    return mixed
 
 
 def refusal(lang: str, missing: tuple[str, ...], closest: list[Topic], *, noted: bool) -> str:
@@ -126,4 +191,4 @@ def refusal(lang: str, missing: tuple[str, ...], closest: list[Topic], *, noted:
 async def setup(bot: CoalitionBot) -> None:
     kb = attach(bot)
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(Ask(bot, kb))
+    await bot.add_cog(Ask(bot, kb, attach_entries(bot)))

@@ -14,6 +14,7 @@ from bot.client import CoalitionBot
 from bot.errors import UserError
 from bot.guild_settings import MODERATOR_ROLE
 from bot.i18n import lang_of, t
+from bot.kb.entry_store import REVIEW_SETTING
 from bot.options import typed_id
 from bot.permissions import ModeratorGroup
 from bot.regions import REGIONS, region_choices, region_label
@@ -119,6 +120,16 @@ class Config(commands.Cog):
                                           "1" if state == "on" else "0")
         await self.done(interaction, f"config.crosspost.{state}")
 
+    @config.command(name="kb-review", description="Make entry changes wait for a second moderator")
+    @app_commands.describe(state="On: a second moderator approves each change; off: publish at once")
+    async def kb_review(self, interaction: Interaction, state: Literal["on", "off"]) -> None:
+        assert interaction.guild_id is not None
+        if state not in ("on", "off"):
+            raise UserError("config.error.bad_state")
+        await self.bot.guild_settings.set(interaction.guild_id, REVIEW_SETTING,
+                                          "1" if state == "on" else "0")
+        await self.done(interaction, f"config.kb_review.{state}")
+
     @config.command(name="show", description="This server's settings for the bot")
     async def show(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
@@ -160,6 +171,9 @@ class Config(commands.Cog):
             (t("config.show.crosspost", lang),
              t("config.show.on" if values.get(CROSSPOST) == "1" else "config.show.off", lang)),
             (t("config.show.announcements_queue", lang), waiting),
+            (t("config.show.kb_review", lang),
+             t("config.show.on" if values.get(REVIEW_SETTING) == "1" else "config.show.off",
+               lang)),
         ]
 
 

@@ -42,6 +42,9 @@ class Help(commands.Cog):
         for index, text in enumerate(chunk(moderators)):
             embed.add_field(name=t("help.moderators", lang) if index == 0 else "\u200b", value=text,
                             inline=False)
+        if moderator:
+            embed.add_field(name=t("help.kb_workflow.title", lang),
+                            value=t("help.kb_workflow.body", lang), inline=False)
         embed.set_footer(text=t("help.footer", lang))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -90,6 +90,10 @@ class MyData(commands.Cog):
             lines.append(t("mydata.show.moderation", lang, **{
                 kind: t(f"mydata.show.{kind}", lang, count=len(rows))
                 for kind, rows in data.moderation.items()}))
+        entries = sorted({int(row["entry"]) for row in data.moderation.get("kb_entries", [])})
+        if entries:
+            lines.append(t("mydata.show.entries_changed", lang,
+                           entries=fit(", ".join(f"#{n}" for n in entries), 1000)))
         more = t("mydata.show.more", lang, count=0)
         for index, item in enumerate(items):
             if sum(len(x) + 1 for x in lines) + len(item) + len(more) + 20 > DESCRIPTION_LIMIT:

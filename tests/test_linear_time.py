@@ -14,6 +14,8 @@ import pytest
 from bot.console.parse import ParseError, split_options
 from bot.errors import UserError
 from bot.kb import gaps, text
+from bot.kb.entry_index import GuildEntries, ask_server
+from bot.kb.entry_text import check_answer, check_keywords, check_question, check_source
 from bot.kb.gaps import clean_question, normalize_question
 from bot.kb.service import KnowledgeBase
 from bot.pledges import campaigns
@@ -31,6 +33,7 @@ from bot.resources.urls import MAX_URL_LENGTH, InvalidURL, canonical_url
 from bot.text import clean_text
 from cogs.ask import MAX_PARTIAL, MAX_QUESTION
 from tests.hostile import BOUND, TooSlow, abort_after, timed, worst_cases
+from tests.kb_entry_helpers import unrelated_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 FROZE = "part " + "1" * 40 + "b"  # took hours before the question patterns moved to RE2
@@ -56,18 +59,25 @@ CONSOLE_COMMAND = probe_command(("query", 3), ("region", 3), ("count", 4))
 
 def entry_points(kb: KnowledgeBase | None) -> dict[str, tuple[Any, int, tuple[type[Exception], ...]]]:
     """name -> (function of one text, longest input it can be given, refusals it may raise)."""
+    server = GuildEntries(unrelated_entries(200), kb) if kb is not None else None
     return {
         "question analysis": (text.analyze, MAX_QUESTION, ()),
         "/ask search": (lambda s: kb.ask(s), MAX_QUESTION, ()),  # noqa: PLW0108 (kb may be None)
         # The cog cuts what was typed to MAX_PARTIAL: longer, the failing ending would go.
         "/topic autocomplete": (
             lambda s: kb.complete(clean_question(s)[:MAX_PARTIAL], "en"), MAX_PARTIAL, ()),
+        "/ask search beside 200 server entries": (
+            lambda s: ask_server(kb, server, s), MAX_QUESTION, ()),  # type: ignore[arg-type]
         "question cleaning": (clean_question, OPTION_MAX, ()),
         "gap grouping": (normalize_question, gaps.MAX_QUESTION, ()),  # given cleaned questions
         "pledge text": (lambda s: clean(s, PLEDGE_TEXT), 4000, (UserError,)),
         "on behalf of": (lambda s: clean(s, ON_BEHALF_OF), 4000, (UserError,)),
         "comment text": (lambda s: clean(s, COMMENT_TEXT), 4000, (UserError,)),
         "campaign name": (campaigns.clean_name, OPTION_MAX, (UserError,)),
+        "entry question": (check_question, 4000, (UserError,)),
+        "entry answer": (check_answer, 4000, (UserError,)),
+        "entry keywords": (check_keywords, 4000, (UserError,)),
+        "entry source": (check_source, 4000, (UserError,)),
         "campaign date": (lambda s: campaigns.parse_day(s, "x"), OPTION_MAX, (UserError,)),
         "url": (canonical_url, MAX_URL_LENGTH, (InvalidURL,)),
         "resource title": (required_title, OPTION_MAX, (InvalidField,)),

@@ -39,10 +39,11 @@ class Topic:
     text: dict[str, TopicText] = field(hash=False)
 
     def title(self, lang: str) -> str:
-        return (self.text.get(lang) or self.text["en"]).title
+        return self.in_lang(lang).title
 
     def in_lang(self, lang: str) -> TopicText:
-        return self.text.get(lang) or self.text["en"]
+        """The text in `lang`, else English, else any (a server's entry may lack English)."""
+        return self.text.get(lang) or self.text.get("en") or next(iter(self.text.values()))
 
     @property
     def key_sources(self) -> tuple[Source, ...]:

@@ -1,37 +1,29 @@
-"""The search index over the topics: SQLite FTS5 (BM25) plus typo correction with rapidfuzz.
+"""The search over the topics (or a server's entries): SQLite FTS5 (BM25) plus typo
+correction with rapidfuzz.
 
-One FTS5 row per (topic, language), columns title / aliases / short / body holding the
-analysed terms (see `bot.kb.text`), so a question in any of the three languages meets the text
-written in that language. Each query term is scored on its own (one UNION ALL statement) so
-that synonyms and typo corrections can count less than the member's own words, and so the
-share of the question a topic explains can serve as confidence.
+The documents and their statistics are bot.kb.corpus; a question in any of the three languages
+meets the text written in that language. Each query term is scored on its own (one UNION ALL
+statement) so that synonyms and typo corrections can count less than the member's own words,
+and so the share of the question a topic explains can serve as confidence.
 
-The connection is in memory and used synchronously: a search is well under a millisecond,
-far cheaper than a thread hop.
+Searches run synchronously: one is well under a millisecond, far cheaper than a thread hop.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
-import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
+from bot.kb.corpus import MAX_CACHED, MAX_TERMS, WEIGHTS, Corpus, Name
 from bot.kb.model import Topic
 from bot.kb.text import (
     ALL_STOPWORDS,
-    CONCEPT_PREFIX,
     STEM_LENGTH,
     Term,
     analyze,
-    common_prefix,
     fold,
-    index_terms,
-    name_slots,
     proper_names,
     spellings,
     stem,
@@ -40,14 +32,7 @@ from bot.kb.text import (
     written_as_names,
 )
 
-# BM25 weights per column: slug, lang (unindexed), title, aliases, short, body.
-WEIGHTS = (0.0, 0.0, 8.0, 6.0, 2.0, 1.0)
 TYPO_WEIGHT = 0.7
-TYPO_CUTOFF = 80.0
-MIN_TYPO_LENGTH = 5
-MAX_TERMS = 24
-PREFETCH_ROWS = 8
-MAX_CACHED = 10_000  # memoised typo corrections and autocomplete prefixes
 # A topic is a confident answer when it explains enough of the question, strongly enough.
 MIN_SCORE = 0.3
 MIN_CONFIDENCE = 0.3
@@ -67,21 +52,6 @@ DISTINCT_SCORE = 6.0
 DISTINCT_RATIO = 2.0
 # How many of the best-scoring topics are weighed for confidence before ranking.
 CANDIDATES = 5
-# A long word that shares only its truncated stem with the corpus ("internship" and
-# "international") is not a match: more than this many letters differ after the common start.
-MAX_STEM_ONLY_TAIL = 3
-
-_SCHEMA = """
-CREATE VIRTUAL TABLE docs USING fts5(
-    slug UNINDEXED, lang UNINDEXED, title, aliases, short, body,
-    tokenize = "unicode61 remove_diacritics 2"
-);
-CREATE VIRTUAL TABLE vocab USING fts5vocab(docs, 'row');
-"""
-_INSERT = ("INSERT INTO docs (slug, lang, title, aliases, short, body) "
-           "VALUES (:slug, :lang, :title, :aliases, :short, :body)")
-_TERM_QUERY = ("SELECT {index} AS k, slug, lang, bm25(docs, {weights}) AS s "
-               "FROM docs WHERE docs MATCH ?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,15 +68,6 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class Name:
-    """One title or alias of a topic, as index terms: plain words, and concept terms."""
-
-    words: frozenset[str]
-    concepts: frozenset[str]
-    slots: tuple[frozenset[str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Query:
     terms: tuple[Term, ...]
     # The question's words the knowledge base has never seen (not even as a typo), as written,
@@ -118,144 +79,8 @@ class Query:
         return Query(tuple(t for t in self.terms if t.kind != "unknown"))
 
 
-class SearchIndex:
-    def __init__(self, topics: Mapping[str, Topic]) -> None:
-        self.topics = dict(topics)
-        self._db = sqlite3.connect(":memory:")
-        self._db.executescript(_SCHEMA)
-        self._words: dict[str, str] = {}
-        self._topic_df: dict[str, int] = {}
-        # Per topic, the terms and adjacent term pairs of its titles and aliases (any language).
-        self._names: dict[str, set[str]] = {}
-        self._aliases: dict[str, list[Name]] = {}
-        self._pairs: dict[str, set[tuple[str, str]]] = {}
-        for topic in self.topics.values():
-            self._add_topic(topic)
-        self._keyed_names = self._key_names()
-        self._rows = int(self._db.execute("SELECT count(*) FROM docs").fetchone()[0])
-        self._df = {str(term): int(count) for term, count in
-                    self._db.execute("SELECT term, doc FROM vocab")}
-        # Typos rarely touch the first letter: looking only there is faster and avoids
-        # "though" becoming "although".
-        self._vocabulary: dict[str, list[str]] = {}
-        self._by_stem: dict[str, list[str]] = {}
-        for word in sorted(self._words):
-            self._vocabulary.setdefault(word[0], []).append(word)
-            self._by_stem.setdefault(self._words[word], []).append(word)
-        self._corrections: dict[str, str | None] = {}
-        self._name_texts = [fold(n) for t in self.topics.values() for x in t.text.values()
-                            for n in (x.title, *x.aliases)]
-        self._name_slugs = [t.slug for t in self.topics.values() for x in t.text.values()
-                            for _ in (x.title, *x.aliases)]
-        self._postings: dict[str, dict[str, float]] = {}
-        self._prefix_cache: dict[tuple[str, str], list[str]] = {}
-        self._titles: dict[str, dict[str, str]] = {}
-        weights = ", ".join(str(w) for w in WEIGHTS)
-        self._term_sql = [_TERM_QUERY.format(index=i, weights=weights) for i in range(MAX_TERMS)]
-        # Common terms are the costly ones (bm25() runs once per matching row): fetch them now.
-        self.postings([t for t, n in self._df.items() if n >= PREFETCH_ROWS])
-
-    def close(self) -> None:
-        self._db.close()
-
-    def _add_topic(self, topic: Topic) -> None:
-        seen: set[str] = set()
-        names = self._names.setdefault(topic.slug, set())
-        pairs = self._pairs.setdefault(topic.slug, set())
-        for lang, text in topic.text.items():
-            row = {"title": self._analysed(text.title),
-                   "aliases": self._analysed(" ; ".join(text.aliases)),
-                   "short": self._analysed(text.short),
-                   "body": self._analysed(text.body)}
-            self._db.execute(_INSERT, {"slug": topic.slug, "lang": lang, **row})
-            seen.update(" ".join(row.values()).split())
-            for name in (text.title, *text.aliases):
-                terms = index_terms(name)
-                names.update(terms)
-                pairs.update(itertools.pairwise(terms))
-                concepts = frozenset(t for t in terms if t.startswith(CONCEPT_PREFIX))
-                self._aliases.setdefault(topic.slug, []).append(
-                    Name(frozenset(terms) - concepts, concepts, name_slots(name)))
-        for term in seen:
-            self._topic_df[term] = self._topic_df.get(term, 0) + 1
-
-    def _key_names(self) -> dict[str, list[tuple[str, Name]]]:
-        """Each topic name under a few terms a question must contain to give it: its rarest
-        word, and every term of its rarest slot. A question then tries only the names its own
-        terms can open, not every alias of every topic."""
-        keyed: dict[str, list[tuple[str, Name]]] = {}
-        for slug, names in self._aliases.items():
-            for name in dict.fromkeys(names):
-                keys: set[str] = set()
-                if name.words:
-                    keys.add(min(name.words, key=lambda t: (self._topic_df.get(t, 0), t)))
-                if name.slots:
-                    keys.update(min(name.slots, key=lambda slot: sum(
-                        self._topic_df.get(t, 0) for t in slot)))
-                for key in keys:
-                    keyed.setdefault(key, []).append((slug, name))
-        return keyed
-
-    def _analysed(self, text: str) -> str:
-        for word in words(text):
-            if word not in ALL_STOPWORDS:
-                self._words.setdefault(word, stem(word))
-        return " ".join(index_terms(text))
-
-    @property
-    def idf_unseen(self) -> float:
-        """What a word no topic contains counts for: as much as the rarest word we know (one
-        topic), so a question about something else is mostly unexplained, without the word
-        outweighing everything else the member asked."""
-        total = max(1, len(self.topics))
-        return math.log(1.0 + (total - 0.5) / 1.5)
-
-    def telling(self, term: str) -> bool:
-        """Whether a term is used by fewer than half of the topics: only then can it, alone,
-        point at one of them (FTS5 draws the same line for its own IDF)."""
-        return 2 * self._topic_df.get(term, 0) < len(self.topics)
-
-    def idf(self, term: str) -> float:
-        """How telling a term is, over topics (not rows), and never zero or negative."""
-        found = self._topic_df.get(term, 0)
-        total = max(1, len(self.topics))
-        return math.log(1.0 + (total - found + 0.5) / (found + 0.5))
-
-    def _fts_idf(self, term: str) -> float:
-        """The IDF FTS5's bm25() applied, so it can be divided out again.
-
-        FTS5 clamps the IDF of a term found in over half the rows to 1e-6, which would make
-        "declaration" worthless even in the title of the one topic it names.
-        """
-        found = self._df.get(term, 0)
-        return max(1e-6, math.log((self._rows - found + 0.5) / (found + 0.5)))
-
-    def correct(self, word: str, *, name: bool = False) -> str | None:
-        """The corpus word a misspelt word most likely meant, or None.
-
-        A proper name ("Australia") is corrected only one letter away ("Kirsh"): a name
-        we don't know is a country or person we don't cover, not a typo of "Austria".
-        """
-        key = f"{word}\0" if name else word
-        if key in self._corrections:
-            return self._corrections[key]
-        found = None
-        if len(word) >= MIN_TYPO_LENGTH and not word.isdigit():
-            match = process.extractOne(word, self._vocabulary.get(word[0], []),
-                                       scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
-            if match and (not name or Levenshtein.distance(word, match[0]) <= 1):
-                found = str(match[0])
-        if len(self._corrections) < MAX_CACHED:
-            self._corrections[key] = found
-        return found
-
-    def _stem_only(self, word: str) -> bool:
-        """Whether a word absent from the corpus meets it only through its truncated stem."""
-        if len(word) <= STEM_LENGTH or word in self._words or word.isdigit():
-            return False
-        shared = max((common_prefix(word, known) for known in
-                      self._by_stem.get(stem(word), ())), default=0)
-        return len(word) - shared > MAX_STEM_ONLY_TAIL
+class SearchIndex(Corpus):
+    """Questions against a corpus: ranked hits, confidence, autocomplete."""
 
     def parse(self, question: str) -> Query:
         terms, content = analyze(question)
@@ -264,6 +89,7 @@ class SearchIndex:
         written = spellings(question)
         loose = {stem(w) for w in content if self._stem_only(w)}
         known = {t.term: t for t in terms if t.term in self._df and t.term not in loose}
+        known.update(self._known_elsewhere(terms, content, known))
         # A word of a phrase the analyser recognised ("pick up") is explained by its concept.
         parts = {t.term for t in terms if t.kind == "part"}
         unknown: list[Term] = []
@@ -285,21 +111,34 @@ class SearchIndex:
         named = tuple(w for w in missing if fold(w) in capitalised)
         return Query(tuple([*known.values(), *unknown][:MAX_TERMS]), tuple(missing), named)
 
+    def _known_elsewhere(self, terms: list[Term], content: list[str],
+                         known: dict[str, Term]) -> dict[str, Term]:
+        """Terms only the background knows: they count in how much of the question a document
+        explains (as words it lacks), not as words nobody has heard of."""
+        other = self.background
+        if other is None:
+            return {}
+        loose = {stem(w) for w in content if other._stem_only(w)}
+        return {t.term: t for t in terms if t.term not in known and t.term in other._df
+                and t.term not in loose}
+
     def search(self, question: str, *, limit: int = 5) -> list[Hit]:
         return self.answer(question, limit=limit)[0]
 
-    def answer(self, question: str, *, limit: int = 5) -> tuple[list[Hit], tuple[str, ...]]:
+    def answer(self, question: str, *, limit: int = 5,
+               nearest: bool = True) -> tuple[list[Hit], tuple[str, ...]]:
         """Ranked hits, and the words of the question no topic covers when they are why it
         cannot be answered (then the hits are the topics closest to the rest of it).
 
         "Milosevic arrest warrant" is about Milosevic: the arrest-warrant topics explain the
         rest of it, not the name, so the member is told we have nothing on Milosevic and
-        offered them, instead of an answer about someone else.
+        offered them, instead of an answer about someone else. `nearest=False` skips the
+        look-alike titles offered when nothing matched (an answer was found elsewhere).
         """
         query = self.parse(question)
         hits = self.run(query, limit=limit)
         if not hits:
-            return self.nearest(question, limit), query.names
+            return (self.nearest(question, limit) if nearest else []), query.names
         if not query.unknown or (hits[0].confident and not query.names):
             return hits, ()
         rest = self.run(query.without_unknown(), limit=limit) or hits
@@ -320,30 +159,10 @@ class SearchIndex:
         ranked = dict.fromkeys(self._name_slugs[index] for _, _, index in found)
         return [Hit(slug, 0.0, 0.0) for slug in list(ranked)[:limit]]
 
-    def postings(self, terms: list[str]) -> list[dict[str, float]]:
-        """Per term, each topic's BM25 term-frequency part (best language row).
-
-        bm25() of a one-term query is FTS5's IDF times a saturating term frequency; the
-        frequency part is kept and our own IDF applied later. The index never changes during
-        this object's life, so each term's postings are fetched once (one UNION ALL statement
-        for all new terms) and then served from memory: bm25() costs a few microseconds per
-        matching row, and common terms match every row.
-        """
-        missing = [t for t in dict.fromkeys(terms) if t not in self._postings]
-        for start in range(0, len(missing), MAX_TERMS):
-            batch = missing[start:start + MAX_TERMS]
-            sql = " UNION ALL ".join(self._term_sql[: len(batch)])
-            found: list[dict[str, float]] = [{} for _ in batch]
-            for index, slug, _lang, score in self._db.execute(sql, [f'"{t}"' for t in batch]):
-                value = -score / self._fts_idf(batch[index])
-                found[index][slug] = max(found[index].get(slug, 0.0), value)
-            self._postings.update(zip(batch, found, strict=True))
-        return [self._postings[t] for t in terms]
-
     def run(self, query: Query, *, limit: int = 5) -> list[Hit]:
         searchable = [t for t in query.terms if t.term in self._df]
         # A term every topic contains ranks nothing beside rarer ones: skip it unless alone.
-        telling = [t for t in searchable if self._topic_df[t.term] < len(self.topics)]
+        telling = [t for t in searchable if self.found_in(t.term) < self.documents]
         searchable = telling or searchable
         if not searchable:
             return []
@@ -440,10 +259,12 @@ class SearchIndex:
         """Two question words side by side in a topic's title or alias: a strong signal."""
         pairs = [(a, b) for a, b in itertools.pairwise(terms)
                  if a.kind != "concept" and b.kind != "concept"]
-        for slug in scores:
-            for a, b in pairs:
-                if (a.term, b.term) in self._pairs[slug]:
-                    scores[slug] += PHRASE_BONUS * (self.idf(a.term) + self.idf(b.term))
+        for a, b in pairs:
+            having = self._pair_slugs.get((a.term, b.term))
+            if having:
+                bonus = PHRASE_BONUS * (self.idf(a.term) + self.idf(b.term))
+                for slug in having.intersection(scores):
+                    scores[slug] += bonus
 
     def complete(self, partial: str, lang: str, *, limit: int = 25) -> list[Topic]:
         """Topics for an autocomplete box: all of them for an empty box, else the best matches."""
@@ -479,5 +300,3 @@ class SearchIndex:
         found = process.extract(fold(partial), titles, scorer=fuzz.partial_ratio,
                                 score_cutoff=70, limit=10)
         return [str(key) for _, _, key in found]
-
-

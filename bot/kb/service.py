@@ -85,9 +85,9 @@ class KnowledgeBase:
             return None
         return self._load(initial=False)
 
-    def ask(self, question: str, *, limit: int = 3) -> Answer:
+    def ask(self, question: str, *, limit: int = 3, nearest: bool = True) -> Answer:
         self.refresh_if_changed()
-        hits, missing = self._index.answer(question, limit=limit)
+        hits, missing = self._index.answer(question, limit=limit, nearest=nearest)
         return Answer(question, tuple(hits), missing)
 
     def complete(self, partial: str, lang: str, *, limit: int = 25) -> list[Topic]:

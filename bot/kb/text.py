@@ -53,7 +53,7 @@ def fold(text: str) -> str:
     """Lower-case, accent-free, control characters and lone surrogates removed, ligatures
     spelled out."""
     text = unicodedata.normalize("NFKD", text.translate(_CONTROL).replace("œ", "oe")
-                                 .replace("Œ", "OE").replace("æ", "ae"))
+                                 .replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE"))
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 

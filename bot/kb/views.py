@@ -8,7 +8,8 @@ ephemeral: one member's click never changes what the others see.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -27,6 +28,9 @@ from bot.kb.render import (
 from bot.kb.service import KnowledgeBase
 from bot.tree import report_component_error
 from bot.ui import OwnedView
+
+if TYPE_CHECKING:
+    from bot.kb.entries import Entry
 
 SELECT_OPTIONS = 25
 SELECT_ROWS = 5
@@ -53,14 +57,16 @@ def topic_or_gone(interaction: discord.Interaction[Any], slug: str) -> Topic:
 
 async def send_topic(interaction: discord.Interaction[Any], topic: Topic, lang: str, *,
                      ephemeral: bool, question: str | None = None,
-                     others: list[Topic] | None = None) -> None:
-    """An answer embed with its buttons; `others` default to the topic's related topics."""
+                     others: list[Topic] | None = None,
+                     entries: Sequence[Entry] = ()) -> None:
+    """An answer embed with its buttons; `others` default to the topic's related topics, and
+    `entries` (this server's entries that also answer the question) come before them."""
     kb = knowledge_base(interaction)
     if others is None:
         others = [r for r in (kb.get(s) for s in topic.related) if r is not None]
     await interaction.response.send_message(
         embed=answer_embed(topic, lang, question=question, locale=member_locale(interaction)),
-        view=topic_view(topic, lang, others), ephemeral=ephemeral,
+        view=topic_view(topic, lang, others, entries), ephemeral=ephemeral,
     )
 
 
@@ -165,9 +171,10 @@ class TopicSelect(discord.ui.DynamicItem[discord.ui.Select[Any]],
             await report_component_error(interaction, exc, f"select {self.custom_id}")
 
 
-def topic_view(topic: Topic, lang: str, others: list[Topic]) -> OwnedView:
+def topic_view(topic: Topic, lang: str, others: list[Topic],
+               entries: Sequence[Entry] = ()) -> OwnedView:
     """Read more, all sources (when there are more than the key ones), the other two
-    languages, then up to two other topics."""
+    languages, then up to two other answers."""
     view = OwnedView(None, timeout=None)
     view.add_item(TopicButton("more", topic.slug, lang, label=t("kb.read_more", lang),
                               style=discord.ButtonStyle.primary, row=0))
@@ -178,15 +185,59 @@ def topic_view(topic: Topic, lang: str, others: list[Topic]) -> OwnedView:
         if other_lang != lang:
             view.add_item(TopicButton("lang", topic.slug, other_lang,
                                       label=LANG_NAMES[other_lang], row=0))
-    for other in [o for o in others if o.slug != topic.slug][:2]:
-        view.add_item(TopicButton("open", other.slug, None, label=other.title(lang), row=1))
+    add_others(view, lang, [o for o in others if o.slug != topic.slug], entries)
     return view
 
 
-def suggestions_view(topics: list[Topic], lang: str) -> OwnedView:
+class EntryButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                  template=r"kb:entry:(?P<number>[0-9]{1,9})(?::(?P<lang>en|fr|es))?"):
+    """Open one of this server's entries (in the member's language, or the one named).
+
+    The number is looked up in the server the click comes from, never anywhere else.
+    """
+
+    def __init__(self, number: int, lang: str | None, *, label: str,
+                 row: int | None = None) -> None:
+        custom_id = f"kb:entry:{number}" + (f":{lang}" if lang else "")
+        super().__init__(discord.ui.Button(label=clip(label, BUTTON_LABEL), custom_id=custom_id,
+                                           style=discord.ButtonStyle.secondary, row=row))
+        self.number, self.lang = number, lang
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction[Any],
+                             item: discord.ui.Item[Any], match: Any, /) -> EntryButton:
+        return cls(int(match["number"]), match["lang"], label=getattr(item, "label", None) or "?")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            desk = getattr(interaction.client, "kb_desk", None)
+            if desk is None:
+                raise UserError("kb.entry.gone")
+            await desk.show_entry(interaction, self.number, self.lang)
+        except Exception as exc:
+            await report_component_error(interaction, exc, f"button {self.custom_id}")
+
+
+def add_others(view: discord.ui.View, lang: str, topics: Sequence[Topic],
+               entries: Sequence[Entry], *, exclude: int | None = None) -> None:
+    """Up to two other answers on the second row, this server's entries first."""
+    buttons: list[discord.ui.Item[Any]] = [
+        EntryButton(e.number, None, label=e.title(lang), row=1)
+        for e in entries if e.number != exclude]
+    buttons += [TopicButton("open", topic.slug, None, label=topic.title(lang), row=1)
+                for topic in topics]
+    for button in buttons[:2]:
+        view.add_item(button)
+
+
+def suggestions_view(topics: list[Topic], lang: str, entries: Sequence[Entry] = ()
+                     ) -> OwnedView:
+    """The closest answers to a question we cannot answer: at most three."""
     view = OwnedView(None, timeout=None)
-    for topic in topics[:3]:
+    for topic in topics[:3 - len(entries[:1])]:
         view.add_item(TopicButton("open", topic.slug, None, label=topic.title(lang)))
+    for entry in entries[:1]:
+        view.add_item(EntryButton(entry.number, None, label=entry.title(lang)))
     return view
 
 
@@ -203,4 +254,4 @@ def browse_view(topics: list[Topic], lang: str) -> OwnedView:
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
-    TopicButton, SourcesButton, TopicSelect)
+    TopicButton, SourcesButton, TopicSelect, EntryButton)

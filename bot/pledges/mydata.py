@@ -1,10 +1,10 @@
 """A member's own data: what the bot holds about them in one server, a copy, and erasure.
 
 Pledges and comments carry a member's id (with their texts, language and times); so do a
-moderator's own records (exports, campaigns opened, resources and feeds added), which are shown
-and exported here but kept on erasure. Erasure records the member's choice and the counts in
-`data_deletions` without their id, so the server can show that requests were honoured without
-keeping who made them.
+moderator's own records (exports, campaigns opened, resources and feeds added, changes to the
+server's knowledge-base entries), which are shown and exported here but kept on erasure.
+Erasure records the member's choice and the counts in `data_deletions` without their id, so the
+server can show that requests were honoured without keeping who made them.
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ SQL_MODERATION = {
                        "WHERE guild_id = :guild AND added_by = :author ORDER BY id",
     "feeds_added": "SELECT id, url, added_at FROM feeds "
                    "WHERE guild_id = :guild AND added_by = :author ORDER BY id",
+    "kb_entries": "SELECT e.number AS entry, v.version, v.action, v.lang, v.state, v.question, "
+                  "v.created_at FROM kb_entry_versions AS v JOIN kb_entries AS e "
+                  "ON e.id = v.entry_id WHERE v.guild_id = :guild AND v.author_id = :author "
+                  "ORDER BY v.id",
 }
 SQL_DELETE_PLEDGES = "DELETE FROM pledges WHERE guild_id = :guild AND author_id = :author"
 SQL_ANONYMISE_PLEDGES = ("UPDATE pledges SET author_id = NULL "
