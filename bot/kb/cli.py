@@ -29,7 +29,7 @@ from bot.kb.entry_store import EntryStore
 from bot.kb.service import KnowledgeBase
 from bot.storage import Database
 
-ENTRIES_SCHEMA = 8  # the migration that created the entry tables
+ENTRIES_SCHEMA = 7  # the migration that created the entry tables
 
 MAX_TOP = 25
 
