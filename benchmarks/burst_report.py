@@ -77,7 +77,7 @@ def ms(value: float) -> str:
 
 def table(results: list[Burst], sizes: Sequence[int]) -> list[str]:
     """The report: per burst size, the bot beside the floor, medians of the runs."""
-    runs = len(results) // (2 * len(sizes))
+    runs = len(results) // (len(BOTS) * len(sizes))
     lines = [f"pledge burst, bot as a process, beside a bare discord.py bot (median of {runs} "
              "runs; CPU: the bot process's CPU time per interaction; late: answered past "
              "Discord's 3 s, all runs)",

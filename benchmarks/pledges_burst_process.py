@@ -87,7 +87,7 @@ from tests.process_helpers import (  # noqa: E402
 
 SIZES = (100, 250, 500, 1000)
 TIMEOUT = 120.0
-RUNS = 3  # other work on a small machine moves single runs a lot; medians are reported
+RUNS = 5  # other work on a small machine moves single runs a lot; medians are reported
 TICKS = os.sysconf("SC_CLK_TCK")
 FLOOR_BOT = str(ROOT / "benchmarks" / "floor_bot.py")
 BOTS = {"bot": [sys.executable, "-m", "bot", "run"],
