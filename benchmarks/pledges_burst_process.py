@@ -217,14 +217,14 @@ async def one_run(runner: Runner, h: Harness, sizes: Sequence[int], run: int,
             results.append(await burst(fake, ("bot", run), process.pid, size, payloads,
                                        profiler=profiler))
     for bot in FLOORS:
-        async with runner.running(bot, profiler if bot == "floor" else None) as process:
+        async with runner.running(bot, profiler) as process:
             for size in sizes:
                 _, form = forms[bot, size]
                 guild_id = guilds[bot, size, run]
                 payloads = [submit_payload(h, h.member(guild_id, f"{bot}{size}-{i}"), form,
                                            TEXT.format(i=i, size=size)) for i in range(size)]
                 results.append(await burst(fake, (bot, run), process.pid, size, payloads,
-                                           profiler=profiler if bot == "floor" else None))
+                                           profiler=profiler))
     return results
 
 
