@@ -23,35 +23,39 @@ counted as late, with an infinite latency: on a busy machine p99 then reads "lat
 
 Run from the repository root: `python benchmarks/pledges_burst_process.py [--members N]`.
 
-What was measured (2-core machine shared with other developers, load average 3-4). The bot's CPU
-per interaction went from about 1.0 ms to 0.65-0.75 ms; the floor's from 0.55 to about 0.45 ms:
+What was measured (2-core machine shared with other developers, load average 1.5-4; single
+bursts move by 20%, so only medians of several runs mean anything). CPU per interaction, bot
+process: about 1.0 ms at the start of this work, 0.65-0.75 ms now; the bare floor 0.55 -> 0.42-0.45
+ms; the floor sending a receipt of the bot's shape 0.50-0.57 ms. Levers:
 - discord.py's speed extra (orjson): 31 us per interaction measured on the payloads themselves
   (frame decode 19.8 -> 6.5 us, receipt encode 13.9 -> 1.6, answer decode 11.2 -> 5.9), under
   the benchmark's noise;
-- uvloop: about 8% less for both (0.85-0.90 -> 0.75-0.82 ms; floor 0.46-0.50 -> 0.42-0.47);
-- the receipt view sent stopped: 3% in the profile, and no task or stored view per receipt;
-- at most 100 REST connections, kept alive: 0.76 -> 0.62 ms at 1,000 (a new connection per
-  callback had been 7% of the profile);
+- uvloop: about 8% less for both bots (0.85-0.90 -> 0.75-0.82 ms; floor 0.46-0.50 -> 0.42-0.47);
+- the receipt view sent stopped: 3% of the profile, and no task or stored view per receipt;
+- at most 100 REST connections: no CPU difference that stands out of the noise here (0.65 ms
+  median either way, 8 bursts each); over Discord's TLS it saves a handshake per callback;
 - an interaction past its 3 s costs one log line: under overload the traceback and the doomed
   error reply had been 40% of the profile.
-Where the bot's CPU goes now (cProfile of a 1,000 burst, own time): discord.py about 30%,
-aiohttp 28%, C built-ins 20% (orjson, dict and socket calls), our code about 10% (reading and
-checking the form 7%, the receipt's embed and buttons, the pledge queue), asyncio 3%; SQLite in
-its own thread 0.03 ms per pledge (100 to a transaction); logging 11 records per 1,000; the
-garbage collector a further 0.11 ms per interaction, mostly walking the objects of a thousand
-interactions in flight (the floor pays the same). Parsing the interaction into discord.py's
-objects (members, channel) is about 10%, and so is parsing the message Discord echoes back for
-every callback, which the bot never reads. The option checks on slash commands (bot.options) are
-2.7% of opening the form, which is itself dearer than submitting it (the form is built anew for
-each member, 18% of that path).
+Where the bot's CPU goes (cProfile of a 1,000 burst, own time): discord.py about 30%, aiohttp
+29%, C built-ins 20% (orjson, dict and socket calls), our code about 10% (reading and checking
+the form, the receipt's texts and buttons, the pledge queue: 35-40 us per pledge measured
+alone), asyncio 3%; SQLite in its own thread 0.03 ms per pledge (100 to a transaction); logging
+11 records per 1,000. Profiled side by side, the bot takes 2.93 s where discord.py sending the
+same receipt without storing anything takes 2.72 s and the bare floor 1.97 s. The garbage
+collector takes a further 0.11 ms per interaction in each of them (gc.freeze and a larger young
+generation were tried: see benchmarks/profiled.py's commit). Parsing each interaction into
+discord.py's objects (member, channel) is about 10%, and so is parsing the message Discord echoes
+back for every callback, which the bot never reads. The option checks on slash commands
+(bot.options) are 2.7% of opening the form, which is itself dearer than submitting it (the form
+is built anew for each member, 18% of that path).
 
 Why 250 ms at 1,000 is out of reach: a burst queued at once is answered one interaction at a time
-on the process's one core, so its last answer cannot come before N x CPU per interaction: 450 ms
-for the bare discord.py floor, 650-750 ms for the bot, with a core to itself and an instant
-Discord. Here the fake Discord needs 0.8-1.4 ms of its own per interaction (its OpenAPI checks
-of each body are a third of that), and other work holds both processes back: measured p99 at
-1,000 is 1-2.5 s for the floor and 2-2.5 s for the bot. The 250 ms p99 holds for bursts of about
-a hundred.
+on the process's one core, so its last answer cannot come before N x CPU per interaction: about
+450 ms for the bare discord.py floor and 700 ms for the bot, with a core to itself and an instant
+Discord. Here the fake Discord needs 0.5-1.4 ms of its own per interaction (its OpenAPI checks of
+each body are a third of that), and other work holds both processes back: measured p99 at 1,000
+is 0.5-1.4 s for the floor and 1.2-2.2 s for the bot. The 250 ms p99 holds for bursts of about a
+hundred.
 """
 
 from __future__ import annotations
