@@ -9,25 +9,11 @@ same process is the baseline. Afterwards every row is checked.
 Run from the repository root: `python benchmarks/pledges_burst.py [--members N]` (both modes).
 Target: p99 under 250 ms for 1,000 members (Discord allows 3 s for the first response).
 
-The bot and the fake share one process (and one core), so the burst is CPU-bound: the last
-receipt cannot arrive before members x CPU per pledge, about 1 ms here. A cProfile of the burst
-puts about 5% of that CPU in our code (cogs, bot/pledges, storage; pledges are written 100 to
-a transaction); the rest is aiohttp (~25%), discord.py (~20%), the fake (~17%), asyncio and
-json. Measured on the 2-core machine: p50 0.55-0.7 s, p99 0.9-1.2 s for 1,000 at once, every
-receipt inside Discord's 3 s; the 250 ms p99 target is met up to about 200 members at once.
-For 1,000 it would need CPU per pledge cut fourfold, mostly outside our code.
-
-The same burst is then run against the bot as deployed (benchmarks/pledges_burst_process.py: the
-bot as `python -m bot run`, the fake Discord in this process, latency from the submit frame
-leaving the gateway socket to the receipt callback), and both are printed side by side, with
-the p99 of smaller bursts in that mode. Taking the fake out of the bot's process does not make
-the burst much faster: the bot alone spends about 0.7-1.2 ms of CPU per pledge (it now also
-reads every frame off a websocket and decodes its JSON), so 1,000 at once still gives p50 about
-1 s and p99 1.0-1.4 s, with the bot process busy about 90% of the burst (its one core is the
-limit, not the fake's); the 250 ms p99 holds for 100 at once (95-190 ms), is borderline at 250
-(160-490 ms) and is missed beyond. A cProfile of the bot process during the burst: our code
-about 8%, discord.py 25%, aiohttp 22%, asyncio 11%, json 8%. Figures vary by a third from run to
-run on the shared 2-core machine.
+The bot and the fake share one process (and one core) here, so every figure counts the fake's
+CPU as well as the bot's. The figures that matter come next: the same burst against the bot as
+deployed, its own process, beside a bare discord.py bot that only acknowledges (the framework's
+floor), for bursts of 100, 250, 500 and 1,000 (benchmarks/pledges_burst_process.py, which also
+says what the figures were and where the CPU goes).
 """
 
 from __future__ import annotations
@@ -169,45 +155,22 @@ async def run_burst(n: int = 1000) -> dict[str, Any]:
     }
 
 
-COMPARED = ("p50 ms", "p99 ms", "max ms", "throughput pledges/s", "rows stored (distinct members)")
-
-
-def comparison(inproc: dict[str, Any], process: list[dict[str, Any]]) -> list[str]:
-    """Lines setting the in-process burst beside the bot-as-a-process one of the same size."""
-    deployed = process[-1]
-    lines = [f"{'burst of ' + str(inproc['members']):<34}{'in one process':>16}"
-             f"{'bot as a process':>18}"]
-    for key in COMPARED:
-        a, b = inproc[key], deployed[key]
-        lines.append(f"{key:<34}{a:>16.1f}{b:>18.1f}" if isinstance(a, float)
-                     else f"{key:<34}{a:>16}{b:>18}")
-    lines.append(f"{'CPU per pledge ms':<34}{inproc[CPU_KEY]:>16.2f}"
-                 f"{deployed['bot CPU per pledge ms']:>18.2f}")
-    lines.append(f"{'':<34}{'(bot + fake)':>16}{'(bot alone)':>18}")
-    lines.append(f"fake Discord CPU per pledge (its own process): "
-                 f"{deployed['fake CPU per pledge ms']:.2f} ms; during the burst the bot process "
-                 f"was busy {deployed['bot busy %']:.0f}% of the time, the fake "
-                 f"{deployed['fake busy %']:.0f}%")
-    lines.append(f"db check (bot as a process): {deployed['db check']}")
-    lines.append(f"solo p50 (in one process, one member at a time): "
-                 f"{inproc['solo p50 ms (baseline, one member at a time)']:.1f} ms")
-    lines.append(f"p99 by burst size, bot as a process (median of {process[0]['runs']} runs; "
-                 "all runs):")
-    lines += [f"  {r['members']:>5} at once: p99 {r['p99 ms']:.0f} ms ({r['p99 over runs ms']}), "
-              f"p50 {r['p50 ms']:.0f} ms, {r['throughput pledges/s']:.0f} pledges/s: "
-              f"{r['target p99 < 250 ms']}" for r in process]
-    lines.append(f"target p99 < 250 ms for {inproc['members']}: in one process "
-                 f"{inproc['target p99 < 250 ms']}, bot as a process "
-                 f"{deployed['target p99 < 250 ms']}")
-    return lines
+def in_process_lines(inproc: dict[str, Any]) -> list[str]:
+    """The burst with the bot, the fake and the payload builder sharing one process."""
+    return [f"pledge burst of {inproc['members']}, bot and fake in one process: "
+            f"p50 {inproc['p50 ms']:.0f} ms, p99 {inproc['p99 ms']:.0f} ms, "
+            f"{inproc['throughput pledges/s']:.0f} pledges/s, {inproc[CPU_KEY]:.2f} ms CPU per "
+            f"pledge (bot and fake together); one member at a time: p50 "
+            f"{inproc['solo p50 ms (baseline, one member at a time)']:.1f} ms; "
+            f"{inproc['rows stored (distinct members)']} rows stored"]
 
 
 def run_both(n: int = 1000) -> list[str]:
-    from benchmarks.pledges_burst_process import run_burst_process
+    """The in-process burst of `n`, then the bot-as-a-process table beside the floor."""
+    from benchmarks.pledges_burst_process import SIZES, report
 
     inproc = asyncio.run(run_burst(n))
-    process = asyncio.run(run_burst_process(n))
-    return comparison(inproc, process)
+    return in_process_lines(inproc) + report([s for s in SIZES if s < n] + [n])
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import discord
 
 from bot.config import ConfigError, Settings
 from bot.logs import configure_logging
+from bot.loop import run
 from bot.storage import Database, DatabaseTooNew
 from bot.storage.backup import BackupError, restore_backup, write_backup
 from bot.storage.lock import DatabaseInUse, exclusive
@@ -196,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(env_file=Path(args.env_file))
         configure_logging(settings.log_level, settings.log_format)
-        return asyncio.run(handler(settings, args))
+        return run(handler(settings, args), use_uvloop=settings.uvloop)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
     except (DatabaseTooNew, DatabaseInUse) as exc:

@@ -13,6 +13,7 @@ import pkgutil
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -25,6 +26,10 @@ from bot.tree import CoalitionTree
 
 log = logging.getLogger(__name__)
 MAX_RATELIMIT_WAIT = 30.0
+# REST connections open at once, at most. discord.py's own connector has no limit, so a burst of
+# 1,000 interactions opened up to 1,000 connections (each a TLS handshake with Discord) for the
+# callbacks alone; a hundred kept alive carry more requests a second than the bot can produce.
+REST_CONNECTIONS = 100
 
 
 def all_extensions() -> list[str]:
@@ -61,6 +66,7 @@ class CoalitionBot(commands.Bot):
             # A longer rate limit raises RateLimited instead of sleeping: the poster then
             # reschedules that announcement rather than holding every server's behind it.
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            connector=aiohttp.TCPConnector(limit=REST_CONNECTIONS),
         )
         self.settings = settings
         self.db = db

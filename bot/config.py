@@ -44,6 +44,8 @@ class Settings:
     log_format: str = "text"
     # Hours between automatic backups while the bot runs; 0 turns them off.
     backup_hours: float = DEFAULT_BACKUP_HOURS
+    # Run on uvloop where it is installed (see bot.loop); COALITION_UVLOOP=0 for asyncio's loop.
+    uvloop: bool = True
 
     @property
     def backup_dir(self) -> Path:
@@ -73,6 +75,7 @@ class Settings:
                                       merged.get("COALITION_ALLOW_PRIVATE_FEEDS")),
             log_format=_log_format(merged.get("LOG_FORMAT"), journal="JOURNAL_STREAM" in merged),
             backup_hours=_backup_hours(merged.get("COALITION_BACKUP_HOURS")),
+            uvloop=_flag("COALITION_UVLOOP", merged.get("COALITION_UVLOOP"), default=True),
         )
 
 
@@ -136,9 +139,9 @@ def _log_level(value: str | None) -> str:
     return level
 
 
-def _flag(name: str, value: str | None) -> bool:
+def _flag(name: str, value: str | None, *, default: bool = False) -> bool:
     if _blank(value):
-        return False
+        return default
     assert value is not None
     text = value.strip().lower()
     if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):

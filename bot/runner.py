@@ -26,6 +26,7 @@ from bot.client import CoalitionBot
 from bot.config import Settings
 from bot.heartbeat import Heartbeat
 from bot.logs import short_reason
+from bot.loop import describe
 from bot.storage import Database
 from bot.storage.lock import exclusive
 from bot.watchdog import LoopWatchdog
@@ -143,6 +144,7 @@ async def run_bot(settings: Settings) -> int:
         db = await Database.open(settings.db_path)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+        log.info("event loop: %s", describe(loop))
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         watchdog = LoopWatchdog(loop)

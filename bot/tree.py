@@ -45,6 +45,22 @@ def message_for(error: app_commands.AppCommandError, lang: str) -> tuple[str, st
     return t("core.error.unexpected", lang, ref=reference), reference
 
 
+UNKNOWN_INTERACTION = 10062  # Discord's code once an interaction's 3 s (or 15 min) have passed
+
+
+def expired(error: BaseException) -> bool:
+    """Discord no longer takes any answer to this interaction: the bot was too slow."""
+    original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+    return isinstance(original, discord.HTTPException) and original.code == UNKNOWN_INTERACTION
+
+
+def log_expired(interaction: discord.Interaction[Any], where: str) -> None:
+    """One line, no traceback and no error reply: under a burst, a traceback and a second
+    doomed request per late interaction would only put the bot further behind."""
+    log.warning("interaction %s (%s, guild %s) expired before it was answered: Discord allows 3 s",
+                interaction.id, where, interaction.guild_id)
+
+
 def check_interaction(interaction: discord.Interaction[Any]) -> None:
     """UserError when a slash command's options are not what its declaration allows."""
     if interaction.type not in (discord.InteractionType.application_command,
@@ -90,6 +106,10 @@ class CoalitionTree(app_commands.CommandTree[Any]):
     async def on_error(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
+        if expired(error):
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log_expired(interaction, f"command {command!r}")
+            return
         text, reference = message_for(error, lang_of(interaction))
         if reference is not None:
             original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
@@ -105,6 +125,9 @@ async def report_component_error(
     interaction: discord.Interaction[Any], error: Exception, where: str
 ) -> None:
     """The same answer for a failing button, select or modal as for a failing command."""
+    if expired(error):
+        log_expired(interaction, where)
+        return
     if isinstance(error, app_commands.AppCommandError):
         text, reference = message_for(error, lang_of(interaction))
     else:

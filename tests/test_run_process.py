@@ -76,4 +76,5 @@ async def test_run_identifies_minimally_syncs_once_and_answers_help(fake, help_b
     log = log_path.read_text(encoding="utf-8", errors="replace")
     assert "commands unchanged since the last sync" in log
     assert "watching the event loop: a block longer than 250 ms is logged" in log
+    assert "event loop: uvloop" in log  # the default (bot.loop), as deployed
     assert "Traceback" not in log

@@ -39,9 +39,19 @@ RESPONSE_FLAGS = 4 | 64 | 4096 | 32768
 Step = Callable[[InteractionRecord], Awaitable[web.StreamResponse]]
 
 
+def _opener_key(user_id: object, custom_id: object) -> tuple[str, str] | None:
+    """Crafted payloads may carry anything as ids; only strings can name an opener."""
+    if isinstance(user_id, str) and isinstance(custom_id, str):
+        return user_id, custom_id
+    return None
+
+
 class Interactions:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
+        # (user id, modal custom_id) -> the latest interaction that opened that modal for that
+        # user: a lookup per submission, where a scan of every interaction made a burst quadratic
+        self._openers: dict[tuple[str, str], InteractionRecord] = {}
 
     async def _guarded(self, record: InteractionRecord, request: web.Request, step: Step
                        ) -> web.StreamResponse:
@@ -124,6 +134,9 @@ class Interactions:
             if errors:
                 raise form_error({"data": errors})
             rec.modal = deep(data)
+            key = _opener_key(rec.user.get("id"), rec.modal.get("custom_id"))
+            if rec.type != 5 and key is not None:
+                self._openers[key] = rec
             return None
         return None  # kind 1: PONG
 
@@ -158,13 +171,8 @@ class Interactions:
 
     def _modal_opener(self, rec: InteractionRecord) -> InteractionRecord | None:
         """The latest interaction of the same user that opened the modal `rec` submits."""
-        custom_id = (rec.payload.get("data") or {}).get("custom_id")
-        user_id = rec.user.get("id")
-        for other in reversed(self.fake.interactions.values()):
-            if (other.modal is not None and other.modal.get("custom_id") == custom_id
-                    and other.user.get("id") == user_id and other.type != 5):
-                return other
-        return None
+        key = _opener_key(rec.user.get("id"), (rec.payload.get("data") or {}).get("custom_id"))
+        return self._openers.get(key) if key is not None else None
 
     def _create(self, rec: InteractionRecord, data: JSON, files: list[Upload], *, flags: int,
                 allow_empty: bool = False) -> JSON:

@@ -118,7 +118,11 @@ class CommentButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 
 def view_of(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """Buttons sent but not kept: they are dynamic items the bot routes by custom_id, so a
+    stopped view is enough, and discord.py then neither stores it nor keeps a 15-minute timeout
+    task for every receipt of a burst."""
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
+    view.stop()
     return view
