@@ -82,3 +82,16 @@ def test_db_cli_migrate_backup_check(tmp_path):
     (tmp_path / "c.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
     broken = run("check")
     assert broken.returncode != 0
+
+
+def test_readers_find_a_migration_by_name_not_by_a_typed_number():
+    from bot.kb.cli import ENTRIES_SCHEMA
+    from bot.pledges.cli import SCHEMA_VERSION
+    from bot.storage import migration_version
+    from bot.storage.database import migration_files
+
+    names = {name: version for version, name, _ in migration_files()}
+    assert names[f"{SCHEMA_VERSION:04d}_pledge_records.sql"] == SCHEMA_VERSION
+    assert names[f"{ENTRIES_SCHEMA:04d}_kb_entries.sql"] == ENTRIES_SCHEMA
+    with pytest.raises(LookupError):
+        migration_version("no_such_migration")

@@ -27,9 +27,9 @@ from bot.kb.entry_export import write_topic_files
 from bot.kb.entry_index import GuildEntries, ServerAnswer, ask_server
 from bot.kb.entry_store import EntryStore
 from bot.kb.service import KnowledgeBase
-from bot.storage import Database
+from bot.storage import Database, migration_version
 
-ENTRIES_SCHEMA = 7  # the migration that created the entry tables
+ENTRIES_SCHEMA = migration_version("kb_entries")  # the migration that created the entry tables
 
 MAX_TOP = 25
 

@@ -27,9 +27,9 @@ from bot.pledges.export import FORMATS, KINDS, ExportRequest, Format, write_expo
 from bot.pledges.topics import titles_from
 from bot.pledges.xlsx import Labels, write_xlsx
 from bot.regions import PLEDGE_REGIONS
-from bot.storage import Database
+from bot.storage import Database, migration_version
 
-SCHEMA_VERSION = 5  # the migration that gave pledges their numbers and progress
+SCHEMA_VERSION = migration_version("pledge_records")  # pledges' numbers and progress
 
 
 def guild_id(text: str) -> int:

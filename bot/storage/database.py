@@ -44,6 +44,15 @@ def migration_files() -> list[tuple[int, str, str]]:
     return found
 
 
+def migration_version(stem: str) -> int:
+    """The number of the shipped migration named NNNN_<stem>.sql: readers that need its tables
+    ask by name, so renumbering migrations cannot leave a hand-typed version behind."""
+    for version, name, _ in migration_files():
+        if name[5:-4] == stem:
+            return version
+    raise LookupError(f"no migration named {stem!r}")
+
+
 class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
